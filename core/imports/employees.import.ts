@@ -1,0 +1,187 @@
+import Type, { type Static } from 'typebox';
+import { loadScope } from '../cabinet/scope.ts';
+import { CabinetState, ImportKind } from '../db/generated/enums.ts';
+import { fingerprint } from '../util/ids.ts';
+import {
+  BATCH_TRANSACTION, classify, duplicateKeys, field, type ImportDefinition, type NoContactEmployee, type RowError,
+} from './import-definition.ts';
+import { normalizeEmail, normalizePhone, optionalText, toDate } from './normalize.ts';
+import { Id, OptionalDate, OptionalText } from './row-types.ts';
+
+export const EmployeeRow = Type.Object(
+  {
+    id: Id('Payroll-system id of the employee (one per employment)'),
+    personnelNumber: Type.String({ minLength: 1, maxLength: 50, description: 'Табельный номер' }),
+    lastName: Type.String({ minLength: 1, maxLength: 200 }),
+    firstName: Type.String({ minLength: 1, maxLength: 200 }),
+    middleName: OptionalText('Отчество', 200),
+    position: OptionalText('Должность', 500),
+    organizationId: Id('Payroll-system id of the organization'),
+    departmentId: Type.Optional(Type.Union([Id('Payroll-system id of the department, same organization'), Type.Null()])),
+    phone: OptionalText('Mobile phone in any common Russian format or international with "+"; stored as E.164', 40),
+    email: OptionalText('E-mail', 254),
+    hiredAt: OptionalDate('Hire date'),
+    dismissedAt: OptionalDate('Dismissal date: from that day on the cabinet is disabled'),
+  },
+  {
+    examples: [{
+      id: 'emp-0001', personnelNumber: '0000-00001', lastName: 'Иванова', firstName: 'Мария', middleName: 'Петровна',
+      position: 'Бухгалтер', organizationId: 'org-1', departmentId: 'dep-10', phone: '8 (912) 345-67-89',
+      email: 'm.ivanova@romashka.ru', hiredAt: '2021-03-15T00:00:00', dismissedAt: '0001-01-01T00:00:00',
+    }],
+  },
+);
+export type EmployeeRow = Static<typeof EmployeeRow>;
+
+interface PreparedEmployee {
+  externalId: string;
+  personnelNumber: string;
+  lastName: string;
+  firstName: string;
+  middleName: string | null;
+  position: string | null;
+  organizationExternalId: string;
+  departmentExternalId: string | null;
+  phone: string | null;
+  email: string | null;
+  hiredAt: Date | null;
+  dismissedAt: Date | null;
+  sourceHash: string;
+}
+
+const isDismissed = (dismissedAt: Date | null, now: Date) => dismissedAt !== null && dismissedAt.getTime() <= now.getTime();
+
+export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = {
+  kind: ImportKind.EMPLOYEES,
+  rowSchema: EmployeeRow,
+
+  prepare(row) {
+    const value = {
+      externalId: row.id.trim(),
+      personnelNumber: row.personnelNumber.trim(),
+      lastName: row.lastName.trim(),
+      firstName: row.firstName.trim(),
+      middleName: optionalText(row.middleName) ?? null,
+      position: optionalText(row.position) ?? null,
+      organizationExternalId: row.organizationId.trim(),
+      departmentExternalId: row.departmentId?.trim() || null,
+      phone: field('phone', () => normalizePhone(row.phone)) ?? null,
+      email: field('email', () => normalizeEmail(row.email)) ?? null,
+      hiredAt: field('hiredAt', () => toDate(row.hiredAt)) ?? null,
+      dismissedAt: field('dismissedAt', () => toDate(row.dismissedAt)) ?? null,
+    };
+    return { ...value, sourceHash: fingerprint(value) };
+  },
+
+  async checkUpload(rows) {
+    return duplicateKeys(rows, (v) => v.externalId, 'id');
+  },
+
+  async writeBatch(rows, { db, now }) {
+    const errors: RowError[] = [];
+    const organizations = new Map(
+      (await db.organization.findMany({
+        where: { externalId: { in: [...new Set(rows.map((r) => r.value.organizationExternalId))] } },
+        select: { id: true, externalId: true },
+      })).map((o) => [o.externalId, o.id]),
+    );
+    const departmentIds = [...new Set(rows.flatMap((r) => (r.value.departmentExternalId ? [r.value.departmentExternalId] : [])))];
+    const departments = new Map(
+      (await db.department.findMany({
+        where: { externalId: { in: departmentIds } },
+        select: { id: true, externalId: true, organizationId: true },
+      })).map((d) => [d.externalId, d]),
+    );
+
+    const resolved = rows.flatMap((r) => {
+      const organizationId = organizations.get(r.value.organizationExternalId);
+      if (!organizationId) {
+        errors.push({ row: r.row, field: 'organizationId', code: 'unknown_organization' });
+        return [];
+      }
+      let departmentId: string | null = null;
+      if (r.value.departmentExternalId) {
+        const department = departments.get(r.value.departmentExternalId);
+        if (!department) {
+          errors.push({ row: r.row, field: 'departmentId', code: 'unknown_department' });
+          return [];
+        }
+        if (department.organizationId !== organizationId) {
+          errors.push({ row: r.row, field: 'departmentId', code: 'other_organization' });
+          return [];
+        }
+        departmentId = department.id;
+      }
+      return [{ row: r.row, value: { ...r.value, organizationId, departmentId } }];
+    });
+
+    const existing = await db.employee.findMany({
+      where: { externalId: { in: resolved.map((r) => r.value.externalId) } },
+      select: { id: true, externalId: true, sourceHash: true, cabinetState: true },
+    });
+    const stored = new Map(existing.map((e) => [e.externalId, e]));
+    const split = classify(resolved, (v) => v.externalId, stored);
+
+    const columns = (v: (typeof resolved)[number]['value']) => ({
+      externalId: v.externalId,
+      personnelNumber: v.personnelNumber,
+      lastName: v.lastName,
+      firstName: v.firstName,
+      middleName: v.middleName,
+      position: v.position,
+      organizationId: v.organizationId,
+      departmentId: v.departmentId,
+      phone: v.phone,
+      email: v.email,
+      hiredAt: v.hiredAt,
+      dismissedAt: v.dismissedAt,
+      sourceHash: v.sourceHash,
+    });
+    // Dismissal takes the cabinet away at once; a cancelled dismissal brings the employee back unpublished,
+    // so that the admin decides again instead of access silently reappearing.
+    const stateFor = (v: PreparedEmployee, previous?: CabinetState): CabinetState | undefined => {
+      if (isDismissed(v.dismissedAt, now)) return CabinetState.DISABLED;
+      if (previous === CabinetState.DISABLED) return CabinetState.NOT_PUBLISHED;
+      return previous === undefined ? CabinetState.NOT_PUBLISHED : undefined;
+    };
+
+    if (split.created.length + split.updated.length > 0) {
+      await db.$transaction(async (tx) => {
+        await tx.employee.createMany({
+          data: split.created.map((r) => ({ ...columns(r.value), cabinetState: stateFor(r.value)! })),
+        });
+        const disabled: string[] = [];
+        for (const { row, id } of split.updated) {
+          const cabinetState = stateFor(row.value, stored.get(row.value.externalId)!.cabinetState);
+          await tx.employee.update({ where: { id }, data: { ...columns(row.value), ...(cabinetState ? { cabinetState } : {}) } });
+          if (cabinetState === CabinetState.DISABLED && stored.get(row.value.externalId)!.cabinetState !== CabinetState.DISABLED) {
+            disabled.push(id);
+          }
+        }
+        if (disabled.length > 0) {
+          // Pending codes and invitations of a dismissed employee must not open anything later.
+          await tx.oneTimeCode.deleteMany({ where: { employeeId: { in: disabled } } });
+          await tx.invitation.deleteMany({ where: { employeeId: { in: disabled }, usedAt: null } });
+        }
+      }, BATCH_TRANSACTION);
+    }
+    return { outcomes: split.outcomes, errors };
+  },
+
+  async finish(accepted, { db, now }) {
+    const candidates = accepted.filter((r) => !r.value.phone && !r.value.email && !isDismissed(r.value.dismissedAt, now));
+    if (candidates.length === 0) return { noContacts: [] };
+    const scope = await loadScope(db);
+    const employees = await db.employee.findMany({
+      where: { externalId: { in: candidates.map((r) => r.value.externalId) } },
+      select: { externalId: true, personnelNumber: true, lastName: true, firstName: true, middleName: true, organizationId: true, departmentId: true },
+      orderBy: [{ lastName: 'asc' }, { firstName: 'asc' }],
+    });
+    const noContacts: NoContactEmployee[] = employees.filter((e) => scope.includes(e)).map((e) => ({
+      employeeId: e.externalId,
+      personnelNumber: e.personnelNumber,
+      fullName: [e.lastName, e.firstName, e.middleName].filter(Boolean).join(' '),
+    }));
+    return { noContacts };
+  },
+};
