@@ -134,7 +134,9 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     return toSummary(record, errors.length > reported.length);
   }
 
-  return { run };
+  const get = (id: string) => getImportSummary(db, id);
+
+  return { run, get };
 }
 
 export type ImportRunner = ReturnType<typeof createImportRunner>;

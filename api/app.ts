@@ -1,0 +1,89 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from '../core/config.ts';
+import type { Container } from '../core/container.ts';
+import { AppError } from '../core/errors.ts';
+import type { Translator } from '../core/i18n.ts';
+import type { Logger } from '../core/logger.ts';
+import { authenticate } from './plugins/auth.ts';
+import { useErrorHandler } from './plugins/error-handler.ts';
+import { useIdempotency } from './plugins/idempotency.ts';
+import { useHashingJsonParser } from './plugins/json-body.ts';
+import { useStrictBodyValidation } from './plugins/validation.ts';
+import { cabinetRoutes } from './routes/cabinet.routes.ts';
+import { employeeRoutes } from './routes/employees.routes.ts';
+import { healthRoutes } from './routes/health.routes.ts';
+import { importRoutes } from './routes/imports.routes.ts';
+import './types.ts';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  translator: Translator;
+  /** The container, or its promise while the database is still opening: the API listens before it is ready. */
+  container: Container | Promise<Container>;
+  /** Lets main.ts serve requests through a server that was already listening before the app was built. */
+  serverFactory?: FastifyServerOptions['serverFactory'];
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, translator } = deps;
+  let ready: Container | undefined;
+  let failed = false;
+  const pending = Promise.resolve(deps.container).then(
+    (c) => (ready = c),
+    (error: unknown) => {
+      failed = true;
+      deps.logger.error({ err: error }, 'could not open the database');
+      return undefined;
+    },
+  );
+
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.http.bodyLimitBytes,
+    // Request ids go into every log line of the request; payroll uploads can run for a while.
+    requestIdHeader: 'x-request-id',
+    connectionTimeout: 0,
+    requestTimeout: 0,
+    ...(deps.serverFactory ? { serverFactory: deps.serverFactory } : {}),
+  });
+  useStrictBodyValidation(app);
+  useHashingJsonParser(app, config.http.bodyLimitBytes);
+  useErrorHandler(app, config.http.bodyLimitBytes);
+
+  app.addHook('onRequest', async (request) => {
+    request.language = translator.pick(request.headers['accept-language']);
+    request.t = translator.t(request.language);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Kabinet API',
+        version: '1',
+        description: 'Uploads from the payroll system (1С:ЗУП), cabinet settings and publishing. Every /api/v1 call needs `Authorization: Bearer <token>`; create one with `npm run token:create`. Errors are `{code, message}`, in Russian unless `Accept-Language: en`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  if (config.http.docs) await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  healthRoutes(app, () => ready);
+
+  await app.register(async (v1) => {
+    v1.addHook('onRequest', async (request) => {
+      const container = ready ?? (await pending);
+      if (!container) throw new AppError(failed ? 'SERVICE_UNAVAILABLE' : 'SERVICE_STARTING', 'unavailable');
+      request.services = container.services;
+    });
+    v1.addHook('onRequest', authenticate);
+    useIdempotency(v1);
+    importRoutes(v1);
+    cabinetRoutes(v1);
+    employeeRoutes(v1);
+  }, { prefix: '/api/v1' });
+
+  return app;
+}

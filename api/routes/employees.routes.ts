@@ -1,0 +1,58 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { ApiScope, CabinetState } from '../../core/db/generated/enums.ts';
+import { errorResponses } from '../schemas/common.ts';
+
+const Query = Type.Object({
+  state: Type.Optional(Type.Union(Object.values(CabinetState).map((s) => Type.Literal(s)))),
+  organizationId: Type.Optional(Type.String({ minLength: 1 })),
+  departmentId: Type.Optional(Type.String({ minLength: 1, description: 'Includes the subtree' })),
+  inScope: Type.Optional(Type.Boolean({ description: 'Only employees inside the cabinet scope' })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Name or personnel number fragment' })),
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  pageSize: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+});
+
+const Item = Type.Object({
+  employeeId: Type.String(),
+  personnelNumber: Type.String(),
+  fullName: Type.String(),
+  position: Type.Union([Type.String(), Type.Null()]),
+  organizationId: Type.String(),
+  departmentId: Type.Union([Type.String(), Type.Null()]),
+  hasPhone: Type.Boolean(),
+  hasEmail: Type.Boolean(),
+  dismissedAt: Type.Union([Type.String(), Type.Null()]),
+  cabinetState: Type.String(),
+  publishedAt: Type.Union([Type.String(), Type.Null()]),
+  activatedAt: Type.Union([Type.String(), Type.Null()]),
+});
+
+export function employeeRoutes(fastify: FastifyInstance): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get('/employees', {
+    config: { scopes: [ApiScope.ADMIN] },
+    schema: {
+      tags: ['employees'],
+      summary: 'Employees with their cabinet state (paged, filterable)',
+      security: [{ bearer: [] }],
+      querystring: Query,
+      response: {
+        200: Type.Object({ items: Type.Array(Item), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer() }),
+        ...errorResponses(400, 401, 403, 422),
+      },
+    },
+  }, async (request) => {
+    const q = request.query;
+    return request.services.employees.list({
+      state: q.state,
+      organizationId: q.organizationId,
+      departmentId: q.departmentId,
+      inScope: q.inScope,
+      search: q.q,
+      page: q.page,
+      pageSize: q.pageSize,
+    });
+  });
+}

@@ -1,0 +1,102 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { ApiScope } from '../../core/db/generated/enums.ts';
+import { AppError } from '../../core/errors.ts';
+import { IMPORT_NAMES, IMPORTS, type ImportSummary } from '../../core/imports/index.ts';
+import { errorResponses, IdempotencyHeaders } from '../schemas/common.ts';
+
+/** Generous for a year of payslips of a large company; beyond that the payroll system should split the upload. */
+export const MAX_ITEMS = 200_000;
+
+const RowErrorSchema = Type.Object({
+  row: Type.Integer({ description: 'Index in `items`, from 0' }),
+  field: Type.Union([Type.String(), Type.Null()], { description: 'Dotted path of the field, e.g. "lines.2.amount"' }),
+  code: Type.String(),
+  message: Type.String(),
+});
+
+const ImportSummarySchema = Type.Object({
+  importId: Type.String({ format: 'uuid' }),
+  kind: Type.String(),
+  status: Type.Union([Type.Literal('RUNNING'), Type.Literal('SUCCEEDED'), Type.Literal('FAILED')]),
+  total: Type.Integer(),
+  processed: Type.Integer(),
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+  rejected: Type.Integer(),
+  errors: Type.Array(RowErrorSchema),
+  errorsTruncated: Type.Boolean(),
+  noContacts: Type.Array(
+    Type.Object({ employeeId: Type.String(), personnelNumber: Type.String(), fullName: Type.String() }),
+    { description: 'Employees in scope (not dismissed) with neither phone nor e-mail: no cabinet is possible for them' },
+  ),
+});
+
+const DESCRIPTIONS: Record<(typeof IMPORT_NAMES)[number], string> = {
+  organizations: 'Legal entities. Upload first.',
+  departments: 'Departments (a tree per organization; parents may come in the same upload).',
+  employees: 'Employees with contacts. A dismissal date today or earlier disables the cabinet at once. The answer lists in-scope employees with neither phone nor e-mail.',
+  payslips: 'Payslips (расчетные листки), advance and final, keyed by employee, period and kind. A re-upload of a period replaces its lines.',
+  vacations: 'Vacation balances and planned vacations, one row per employee; replaces what was stored for that employee.',
+};
+
+// Row problems are reported per row, so the body schema below documents rows but validation checks only the
+// envelope: one bad row must not reject ten thousand good ones.
+function envelopeValidator() {
+  return (data: unknown) => {
+    const items = (data as { items?: unknown } | null)?.items;
+    if (data === null || typeof data !== 'object' || Array.isArray(data) || !Array.isArray(items)) {
+      return { error: Object.assign(new Error('body must be an object with an "items" array'), { validation: [{ instancePath: '/items', message: 'must be array' }], validationContext: 'body' }) };
+    }
+    if (items.length > MAX_ITEMS) {
+      return { error: Object.assign(new Error('too many items'), { validation: [{ instancePath: '/items', message: `must have at most ${MAX_ITEMS} items` }], validationContext: 'body' }) };
+    }
+    return { value: data };
+  };
+}
+
+export function localizeSummary(summary: ImportSummary, request: FastifyRequest) {
+  return { ...summary, errors: summary.errors.map((e) => ({ ...e, message: request.t(`imports:row.${e.code}`) })) };
+}
+
+export function importRoutes(fastify: FastifyInstance): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  for (const name of IMPORT_NAMES) {
+    const definition = IMPORTS[name];
+    app.post(`/imports/${name}`, {
+      config: { scopes: [ApiScope.IMPORT] },
+      validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? envelopeValidator() : () => true),
+      schema: {
+        tags: ['imports'],
+        summary: `Upload ${name}`,
+        description: `${DESCRIPTIONS[name]} Upserts keyed by the payroll system's ids; replaying an upload leaves the same state. Bad rows are reported with their index and reason while good rows are stored.`,
+        security: [{ bearer: [] }],
+        headers: IdempotencyHeaders,
+        body: Type.Object({ items: Type.Array(definition.rowSchema, { maxItems: MAX_ITEMS }) }),
+        response: { 200: ImportSummarySchema, ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
+      },
+    }, async (request) => {
+      const { items } = request.body;
+      const summary = await request.services.imports.run(definition, items, { apiTokenId: request.principal!.tokenId });
+      return localizeSummary(summary, request);
+    });
+  }
+
+  app.get('/imports/:id', {
+    config: { scopes: [ApiScope.IMPORT, ApiScope.ADMIN] },
+    schema: {
+      tags: ['imports'],
+      summary: 'Progress and result of an upload',
+      security: [{ bearer: [] }],
+      params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+      response: { 200: ImportSummarySchema, ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const { id } = request.params;
+    const summary = await request.services.imports.get(id);
+    if (!summary) throw new AppError('IMPORT_NOT_FOUND', 'not_found', { id });
+    return localizeSummary(summary, request);
+  });
+}

@@ -1,0 +1,12 @@
+// `npm run db:migrate`: applies pending migrations to the configured database (DATABASE_URL, or PGlite in DATA_DIR).
+import { bootstrap } from '../core/bootstrap.ts';
+import { openDatabase } from '../core/db/database.ts';
+
+const { config, logger } = bootstrap();
+const database = await openDatabase(config.database);
+try {
+  const applied = await database.migrate();
+  logger.info({ applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database is up to date');
+} finally {
+  await database.close();
+}
