@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
  */
 export function useHashingJsonParser(app: FastifyInstance, bodyLimit: number): void {
   const parse = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  // The API speaks JSON only: any other body is refused with 415 rather than parsed as text.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
     const raw = body as Buffer;
     if (request.headers['idempotency-key'] !== undefined) {

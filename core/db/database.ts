@@ -56,13 +56,12 @@ function openPostgres(url: string): Database {
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
-  let client: PGlite;
-  if (dataDir.startsWith('memory://')) {
-    client = new PGlite(dataDir);
-  } else {
-    await mkdir(dataDir, { recursive: true });
-    client = new PGlite(dataDir);
-  }
+  if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
+  return databaseFromPglite(new PGlite(dataDir));
+}
+
+/** Wraps an already constructed PGlite (tests start theirs from a migrated snapshot). */
+export async function databaseFromPglite(client: PGlite): Promise<Database> {
   await client.waitReady;
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
   const sql: SqlExecutor = {

@@ -11,7 +11,7 @@ const SECTIONS = { accrued: PayslipSection.ACCRUED, withheld: PayslipSection.WIT
 const KINDS = { advance: PayslipKind.ADVANCE, final: PayslipKind.FINAL } as const;
 
 export const PayslipLineRow = Type.Object({
-  section: Type.Union(Object.keys(SECTIONS).map((s) => Type.Literal(s)), {
+  section: Type.Union([Type.Literal('accrued'), Type.Literal('withheld'), Type.Literal('paid'), Type.Literal('other')], {
     description: 'accrued = Начислено, withheld = Удержано, paid = Выплачено, other = Справочно',
   }),
   code: OptionalText('Code of the accrual or deduction kind in the payroll system', 100),
@@ -90,7 +90,7 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
   prepare(row) {
     const lines = row.lines.map((line, i): PreparedLine => ({
       lineNo: i + 1,
-      section: SECTIONS[line.section as keyof typeof SECTIONS],
+      section: SECTIONS[line.section],
       code: optionalText(line.code) ?? null,
       name: line.name.trim(),
       note: optionalText(line.note) ?? null,
@@ -108,7 +108,7 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
       employeeExternalId: row.employeeId.trim(),
       organizationExternalId: row.organizationId?.trim() || null,
       period: field('period', () => toPeriod(row.period)),
-      kind: KINDS[row.kind as keyof typeof KINDS],
+      kind: KINDS[row.kind],
       departmentName: optionalText(row.department) ?? null,
       position: optionalText(row.position) ?? null,
       debtStart: field('debtStart', () => toKopecks(row.debtStart)) ?? 0n,

@@ -1,0 +1,70 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../api/app.ts';
+import { loadConfig, type Config } from '../../core/config.ts';
+import { createServices, type Container } from '../../core/container.ts';
+import { ApiScope } from '../../core/db/generated/enums.ts';
+import { createTranslator } from '../../core/i18n.ts';
+import { createLogger } from '../../core/logger.ts';
+import { createTestDatabase, type DbKind, type TestDatabase } from './test-database.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  container: Container;
+  testDb: TestDatabase;
+  config: Config;
+  tokens: { import: string; admin: string; hr: string };
+  /** Empties the database and issues fresh tokens. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+  request(options: { method: 'GET' | 'POST' | 'PUT'; url: string; token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+}
+
+export async function createTestApp(kind: DbKind, env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', IMPORT_BATCH_SIZE: '50', ...env });
+  const logger = createLogger({ level: config.logLevel });
+  const testDb = await createTestDatabase(kind);
+  const container: Container = {
+    config,
+    logger,
+    database: testDb.database,
+    services: createServices(testDb.database, config, logger),
+    close: async () => {},
+  };
+  const app = await buildApp({ config, logger, translator: createTranslator(), container });
+  await app.ready();
+
+  const tokens = { import: '', admin: '', hr: '' };
+  const issueTokens = async () => {
+    tokens.import = (await container.services.apiTokens.create('test-import', [ApiScope.IMPORT])).token;
+    tokens.admin = (await container.services.apiTokens.create('test-admin', [ApiScope.ADMIN])).token;
+    tokens.hr = (await container.services.apiTokens.create('test-hr', [ApiScope.HR])).token;
+  };
+  await issueTokens();
+
+  return {
+    app,
+    container,
+    testDb,
+    config,
+    tokens,
+    reset: async () => {
+      await testDb.reset();
+      await issueTokens();
+    },
+    close: async () => {
+      await app.close();
+      await testDb.drop();
+    },
+    request: ({ method, url, token, body, headers }) =>
+      app.inject({
+        method,
+        url,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      }),
+  };
+}
