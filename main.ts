@@ -11,7 +11,9 @@ type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 async function main(): Promise<void> {
   const { config, logger } = bootstrap();
 
+  // Set only once Fastify is ready: its handler must not see a request while plugins are still loading.
   let handler: Handler | undefined;
+  let fastifyHandler: Handler | undefined;
   const server = createServer((request, response) => {
     if (handler) return handler(request, response);
     const healthz = request.url === '/healthz';
@@ -34,8 +36,8 @@ async function main(): Promise<void> {
     logger,
     translator: createTranslator(),
     container: containerPromise,
-    serverFactory: (fastifyHandler) => {
-      handler = fastifyHandler;
+    serverFactory: (h) => {
+      fastifyHandler = h;
       return server;
     },
   });
@@ -43,9 +45,6 @@ async function main(): Promise<void> {
     { name: 'database', close: async () => (await containerPromise.catch(() => undefined))?.close() },
     { name: 'http', close: () => app.close() },
   ]);
-  // Fastify's handler may only serve once the app is ready; until then the bare handler above keeps answering.
-  const fastifyHandler = handler;
-  handler = undefined;
   await app.ready();
   handler = fastifyHandler;
 

@@ -6,6 +6,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.ts';
 import { PrismaClient } from './generated/client.ts';
 import { applyMigrations, pendingMigrations, type SqlExecutor } from './migrate.ts';
+import type { MigrationFile } from './migrations.ts';
 
 export { PrismaClient };
 export type Db = PrismaClient;
@@ -13,8 +14,8 @@ export type Db = PrismaClient;
 export interface Database {
   kind: 'postgres' | 'pglite';
   prisma: PrismaClient;
-  /** Applies pending migrations; returns the names it applied. */
-  migrate(): Promise<string[]>;
+  /** Applies pending migrations (by default those in prisma/migrations); returns the names it applied. */
+  migrate(migrations?: MigrationFile[]): Promise<string[]>;
   /** Names of migrations the database still lacks (readiness). */
   pending(): Promise<string[]>;
   ping(): Promise<void>;
@@ -45,7 +46,7 @@ function openPostgres(url: string): Database {
   return {
     kind: 'postgres',
     prisma,
-    migrate: () => withClient((sql) => applyMigrations(sql)),
+    migrate: (migrations) => withClient((sql) => applyMigrations(sql, migrations)),
     pending: () => withClient((sql) => pendingMigrations(sql)),
     ping: async () => void (await pool.query('SELECT 1')),
     close: async () => {
@@ -71,7 +72,7 @@ export async function databaseFromPglite(client: PGlite): Promise<Database> {
   return {
     kind: 'pglite',
     prisma,
-    migrate: () => applyMigrations(sql),
+    migrate: (migrations) => applyMigrations(sql, migrations),
     pending: () => pendingMigrations(sql),
     ping: async () => void (await client.query('SELECT 1')),
     close: async () => {

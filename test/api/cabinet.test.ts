@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { generateHrData } from '../../prisma/seed/hr-generator.ts';
+import { createTestApp, type TestApp } from '../helpers/test-app.ts';
+import { DB_KINDS } from '../helpers/test-database.ts';
+
+describe.each(DB_KINDS)('cabinet settings and publishing on %s', (kind) => {
+  let t: TestApp;
+  // 18 employees over the generator's 9 departments; every 5th has no contacts, every 7th is dismissed.
+  const data = generateHrData({ employees: 18, months: 1, noContactsEvery: 5, dismissedEvery: 7 });
+  const byId = new Map(data.employees.map((e) => [e.id, e]));
+
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+  });
+  afterAll(async () => t?.close());
+  beforeEach(async () => {
+    await t.reset();
+    for (const [name, items] of [['organizations', data.organizations], ['departments', data.departments], ['employees', data.employees]] as const) {
+      const res = await t.request({ method: 'POST', url: `/api/v1/imports/${name}`, token: t.tokens.import, body: { items } });
+      expect(res.json().rejected).toBe(0);
+    }
+  });
+
+  const putSettings = (body: unknown, lang = 'ru') =>
+    t.request({ method: 'PUT', url: '/api/v1/cabinet/settings', token: t.tokens.admin, body, headers: { 'accept-language': lang } });
+  const publish = (body: unknown, action: 'publish' | 'unpublish' = 'publish') =>
+    t.request({ method: 'POST', url: `/api/v1/cabinets/${action}`, token: t.tokens.admin, body });
+  const stateOf = async (externalId: string) =>
+    (await t.testDb.database.prisma.employee.findUniqueOrThrow({ where: { externalId } })).cabinetState;
+  // emp-00001 sits in dep-accounting (org-romashka); emp-00006 in dep-shop-1 (org-romashka-ural).
+  const inAccounting = 'emp-00001';
+  const inShop = 'emp-00006';
+
+  it('starts unconfigured with everything in scope', async () => {
+    const res = await t.request({ method: 'GET', url: '/api/v1/cabinet/settings', token: t.tokens.admin });
+    expect(res.json()).toEqual({ configured: false, address: null, responsibleEmployee: null, scope: { kind: 'ALL', organizationIds: [], departmentIds: [] } });
+  });
+
+  it('saves address, responsible employee and scope, and makes the responsible employee the admin', async () => {
+    const res = await putSettings({ address: 'Romashka', responsibleEmployeeId: inAccounting, scope: { kind: 'DEPARTMENTS', departmentIds: ['dep-admin'] } });
+    expect(res.statusCode, res.body).toBe(200);
+    const e = byId.get(inAccounting)!;
+    expect(res.json()).toEqual({
+      configured: true,
+      address: 'romashka',
+      responsibleEmployee: { employeeId: inAccounting, fullName: `${e.lastName} ${e.firstName} ${e.middleName}` },
+      scope: { kind: 'DEPARTMENTS', organizationIds: [], departmentIds: ['dep-admin'] },
+    });
+    const prisma = t.testDb.database.prisma;
+    const admin = await prisma.roleAssignment.findMany({ include: { employee: { select: { externalId: true } } } });
+    expect(admin.map((r) => [r.employee.externalId, r.role])).toEqual([[inAccounting, 'ADMIN']]);
+
+    // Handing the cabinet to someone else moves the admin role with it.
+    await putSettings({ address: 'romashka', responsibleEmployeeId: 'emp-00002', scope: { kind: 'ALL' } });
+    const after = await prisma.roleAssignment.findMany({ include: { employee: { select: { externalId: true } } } });
+    expect(after.map((r) => r.employee.externalId)).toEqual(['emp-00002']);
+    expect(await prisma.auditLog.count({ where: { action: 'cabinet.settings.update' } })).toBe(2);
+  });
+
+  it.each([
+    ['a responsible employee outside the chosen departments', { address: 'romashka', responsibleEmployeeId: inShop, scope: { kind: 'DEPARTMENTS', departmentIds: ['dep-admin'] } }, 422, 'RESPONSIBLE_OUT_OF_SCOPE', /не входит/],
+    ['a responsible employee outside the chosen organizations', { address: 'romashka', responsibleEmployeeId: inAccounting, scope: { kind: 'ORGANIZATIONS', organizationIds: ['org-romashka-ural'] } }, 422, 'RESPONSIBLE_OUT_OF_SCOPE', /не входит/],
+    ['a responsible employee without phone and e-mail', { address: 'romashka', responsibleEmployeeId: 'emp-00005', scope: { kind: 'ALL' } }, 422, 'RESPONSIBLE_NO_CONTACTS', /нет ни телефона/],
+    ['a dismissed responsible employee', { address: 'romashka', responsibleEmployeeId: 'emp-00007', scope: { kind: 'ALL' } }, 422, 'RESPONSIBLE_DISMISSED', /уволен/],
+    ['an unknown responsible employee', { address: 'romashka', responsibleEmployeeId: 'emp-404', scope: { kind: 'ALL' } }, 422, 'UNKNOWN_EMPLOYEE', /не найден/],
+    ['a Cyrillic address', { address: 'ромашка', responsibleEmployeeId: inAccounting, scope: { kind: 'ALL' } }, 422, 'INVALID_ADDRESS', /латинские/],
+    ['an address with spaces', { address: 'my company', responsibleEmployeeId: inAccounting, scope: { kind: 'ALL' } }, 422, 'INVALID_ADDRESS', /латинские/],
+    ['an unknown department in the scope', { address: 'romashka', responsibleEmployeeId: inAccounting, scope: { kind: 'DEPARTMENTS', departmentIds: ['dep-404'] } }, 422, 'UNKNOWN_DEPARTMENT', /dep-404/],
+    ['an empty department scope', { address: 'romashka', responsibleEmployeeId: inAccounting, scope: { kind: 'DEPARTMENTS', departmentIds: [] } }, 422, 'SCOPE_EMPTY', /хотя бы одну/],
+    ['a missing field', { address: 'romashka', scope: { kind: 'ALL' } }, 400, 'VALIDATION_FAILED', /responsibleEmployeeId/],
+    ['an unknown scope kind', { address: 'romashka', responsibleEmployeeId: inAccounting, scope: { kind: 'EVERYONE' } }, 400, 'VALIDATION_FAILED', /kind/],
+  ])('refuses %s and keeps the stored settings', async (_name, body, status, code, message) => {
+    await putSettings({ address: 'stored', responsibleEmployeeId: inAccounting, scope: { kind: 'ALL' } });
+    const res = await putSettings(body);
+    expect(res.statusCode).toBe(status);
+    expect(res.json().code).toBe(code);
+    expect(res.json().message).toMatch(message);
+    const stored = await t.request({ method: 'GET', url: '/api/v1/cabinet/settings', token: t.tokens.admin });
+    expect(stored.json()).toMatchObject({ address: 'stored', responsibleEmployee: { employeeId: inAccounting }, scope: { kind: 'ALL' } });
+  });
+
+  it('explains refusals in English when asked', async () => {
+    const res = await putSettings({ address: 'romashka', responsibleEmployeeId: inShop, scope: { kind: 'DEPARTMENTS', departmentIds: ['dep-admin'] } }, 'en-US,en;q=0.9');
+    expect(res.json().message).toMatch(/outside the chosen organizations or departments/);
+  });
+
+  it('needs the admin scope', async () => {
+    const res = await t.request({ method: 'PUT', url: '/api/v1/cabinet/settings', token: t.tokens.import, body: { address: 'x', responsibleEmployeeId: inAccounting, scope: { kind: 'ALL' } } });
+    expect(res.statusCode).toBe(403);
+    expect(await t.testDb.database.prisma.cabinetSettings.count()).toBe(0);
+  });
+
+  it('publishes for everyone in scope, skipping the dismissed and those without contacts', async () => {
+    await putSettings({ address: 'romashka', responsibleEmployeeId: inAccounting, scope: { kind: 'ORGANIZATIONS', organizationIds: ['org-romashka'] } });
+    const res = await publish({ all: true });
+    expect(res.statusCode).toBe(200);
+    const inScope = data.employees.filter((e) => e.organizationId === 'org-romashka');
+    const reasons = res.json().skipped.map((s: { employeeId: string; reason: string }) => `${s.employeeId}:${s.reason}`).sort();
+    const expectedSkipped = inScope
+      .filter((e) => e.dismissedAt?.startsWith('2026') || (!e.phone && !e.email))
+      .map((e) => `${e.id}:${e.dismissedAt?.startsWith('2026') ? 'DISMISSED' : 'NO_CONTACTS'}`)
+      .sort();
+    expect(reasons).toEqual(expectedSkipped);
+    expect(res.json().changed).toBe(inScope.length - expectedSkipped.length);
+    expect(await stateOf(inShop)).toBe('NOT_PUBLISHED');
+    expect(await stateOf(inAccounting)).toBe('PUBLISHED');
+
+    const again = await publish({ all: true });
+    expect(again.json()).toMatchObject({ changed: 0, unchanged: inScope.length - expectedSkipped.length });
+  });
+
+  it('publishes by department, subtree included', async () => {
+    const res = await publish({ departmentIds: ['dep-production'] });
+    const underProduction = data.employees.filter((e) => ['dep-production', 'dep-shop-1', 'dep-shop-2'].includes(e.departmentId!));
+    const publishable = underProduction.filter((e) => !e.dismissedAt?.startsWith('2026') && (e.phone || e.email));
+    expect(res.json().changed).toBe(publishable.length);
+    expect(await stateOf(inShop)).toBe('PUBLISHED');
+    expect(await stateOf(inAccounting)).toBe('NOT_PUBLISHED');
+    const unknown = await publish({ departmentIds: ['dep-404'] });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().code).toBe('UNKNOWN_DEPARTMENT');
+  });
+
+  it('publishes a list of employees and reports each one it could not', async () => {
+    // In scope: dep-admin's subtree (emp-00010 there has no contacts) and dep-shop-2 (emp-00007 there is dismissed).
+    await putSettings({ address: 'romashka', responsibleEmployeeId: inAccounting, scope: { kind: 'DEPARTMENTS', departmentIds: ['dep-admin', 'dep-shop-2'] } });
+    const res = await publish({ employeeIds: [inAccounting, inShop, 'emp-00010', 'emp-00007', 'emp-404'] });
+    expect(res.json()).toEqual({
+      changed: 1,
+      unchanged: 0,
+      skipped: expect.arrayContaining([
+        { employeeId: 'emp-404', reason: 'NOT_FOUND' },
+        { employeeId: inShop, reason: 'OUT_OF_SCOPE' },
+        { employeeId: 'emp-00010', reason: 'NO_CONTACTS' },
+        { employeeId: 'emp-00007', reason: 'DISMISSED' },
+      ]),
+    });
+    expect(res.json().skipped).toHaveLength(4);
+    expect(await stateOf(inAccounting)).toBe('PUBLISHED');
+  });
+
+  it('unpublishes and cuts the Telegram link', async () => {
+    await publish({ employeeIds: [inAccounting, 'emp-00002'] });
+    const prisma = t.testDb.database.prisma;
+    const e = await prisma.employee.update({ where: { externalId: inAccounting }, data: { cabinetState: 'ACTIVE', activatedAt: new Date() } });
+    await prisma.telegramAccount.create({ data: { telegramUserId: 1001n, chatId: 1001n, employeeId: e.id, linkedAt: new Date() } });
+    const res = await publish({ employeeIds: [inAccounting] }, 'unpublish');
+    expect(res.json()).toEqual({ changed: 1, unchanged: 0, skipped: [] });
+    expect(await stateOf(inAccounting)).toBe('NOT_PUBLISHED');
+    expect(await stateOf('emp-00002')).toBe('PUBLISHED');
+    expect((await prisma.telegramAccount.findUniqueOrThrow({ where: { telegramUserId: 1001n } })).employeeId).toBeNull();
+  });
+
+  it('refuses a selection that is neither all, departments nor employees', async () => {
+    const res = await publish({ everyone: true });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('VALIDATION_FAILED');
+  });
+
+  it('lists employees with their cabinet state, paged and filtered', async () => {
+    await publish({ departmentIds: ['dep-shop-1'] });
+    const page1 = await t.request({ method: 'GET', url: '/api/v1/employees?pageSize=5', token: t.tokens.admin });
+    expect(page1.statusCode).toBe(200);
+    expect(page1.json()).toMatchObject({ total: 18, page: 1, pageSize: 5 });
+    expect(page1.json().items).toHaveLength(5);
+    const page4 = await t.request({ method: 'GET', url: '/api/v1/employees?pageSize=5&page=4', token: t.tokens.admin });
+    expect(page4.json().items).toHaveLength(3);
+    const all = [...page1.json().items];
+    for (let p = 2; p <= 4; p++) all.push(...(await t.request({ method: 'GET', url: `/api/v1/employees?pageSize=5&page=${p}`, token: t.tokens.admin })).json().items);
+    expect(new Set(all.map((i: { employeeId: string }) => i.employeeId)).size).toBe(18);
+
+    const published = await t.request({ method: 'GET', url: '/api/v1/employees?state=PUBLISHED', token: t.tokens.admin });
+    expect(published.json().items.every((i: { departmentId: string; cabinetState: string }) => i.departmentId === 'dep-shop-1' && i.cabinetState === 'PUBLISHED')).toBe(true);
+    expect(published.json().total).toBeGreaterThan(0);
+
+    const production = await t.request({ method: 'GET', url: '/api/v1/employees?departmentId=dep-production', token: t.tokens.admin });
+    expect(production.json().total).toBe(data.employees.filter((e) => ['dep-production', 'dep-shop-1', 'dep-shop-2'].includes(e.departmentId!)).length);
+
+    const one = byId.get('emp-00003')!;
+    const search = await t.request({ method: 'GET', url: `/api/v1/employees?q=${encodeURIComponent('0000-00003')}`, token: t.tokens.admin });
+    expect(search.json().items).toEqual([expect.objectContaining({ employeeId: 'emp-00003', fullName: `${one.lastName} ${one.firstName} ${one.middleName}`, hasPhone: Boolean(one.phone), hasEmail: Boolean(one.email) })]);
+    expect(JSON.stringify(search.json())).not.toContain('+79');
+
+    const bad = await t.request({ method: 'GET', url: '/api/v1/employees?state=HAPPY', token: t.tokens.admin });
+    expect(bad.statusCode).toBe(400);
+  });
+});
