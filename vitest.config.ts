@@ -20,6 +20,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
     pool: 'forks',
     // Two cores here; PostgreSQL and PGlite both want CPU too.
     maxWorkers: 2,
