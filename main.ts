@@ -1,6 +1,7 @@
-// Starts what the configuration enables: the HTTP API (always) and, in later issues, the Telegram bot and job
-// workers. A bare HTTP server listens first and answers /healthz while the application loads (~1–2 s of module
-// loading) and the embedded database is created on a first start (~4 s); then requests go to Fastify.
+// Starts what the configuration enables: the HTTP API always, the Telegram bot when BOT_TOKEN is set, and job
+// workers when REDIS_URL is set (without Redis, jobs run in-process). A bare HTTP server listens first and answers
+// /healthz while the application loads and the embedded database is created on a first start; then requests go
+// to Fastify.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { bootstrap } from './core/bootstrap.ts';
 import { ConfigError } from './core/config.ts';
@@ -30,20 +31,38 @@ async function main(): Promise<void> {
     import('./core/container.ts'),
     import('./core/i18n.ts'),
   ]);
-  const containerPromise = createContainer(config, logger);
+  const translator = createTranslator();
+  const containerPromise = createContainer(config, logger, translator);
+
+  let telegram: import('./bot/telegram.ts').TelegramHandle | undefined;
+  let telegramReady: Promise<void> = Promise.resolve();
+  const webhook = config.bot.enabled && config.bot.webhook ? config.bot.webhook : undefined;
   const app = await buildApp({
     config,
     logger,
-    translator: createTranslator(),
+    translator,
     container: containerPromise,
     serverFactory: (h) => {
       fastifyHandler = h;
       return server;
     },
+    ...(webhook
+      ? {
+          telegramWebhook: {
+            path: new URL(webhook.url).pathname,
+            secret: webhook.secret,
+            handleUpdate: async (update: unknown) => {
+              await telegramReady;
+              await telegram?.handleUpdate(update);
+            },
+          },
+        }
+      : {}),
   });
   installShutdown(logger, [
-    { name: 'database', close: async () => (await containerPromise.catch(() => undefined))?.close() },
+    { name: 'database and jobs', close: async () => (await containerPromise.catch(() => undefined))?.close() },
     { name: 'http', close: () => app.close() },
+    { name: 'telegram', close: async () => telegram?.stop() },
   ]);
   await app.ready();
   handler = fastifyHandler;
@@ -51,12 +70,30 @@ async function main(): Promise<void> {
   const database = config.database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.database.dataDir}`;
   logger.info({ docs: config.http.docs ? '/docs' : 'off' }, `Kabinet API listening on http://${config.http.host}:${config.http.port}, database: ${database}`);
 
+  let container: Awaited<typeof containerPromise>;
   try {
-    await containerPromise;
-    logger.info('database ready');
+    container = await containerPromise;
+    logger.info({ jobs: container.services.jobs.kind }, 'database ready');
+    await container.services.jobs.startWorkers();
   } catch (error) {
-    logger.fatal({ err: error }, 'could not open or migrate the database');
+    logger.fatal({ err: error }, 'could not open or migrate the database, or reach Redis');
     await app.close();
+    process.exit(1);
+  }
+
+  if (!config.bot.enabled) {
+    logger.warn('Telegram bot is off: set BOT_TOKEN (create a bot with @BotFather) to turn it on. The API works without it.');
+    return;
+  }
+  const { startTelegram } = await import('./bot/telegram.ts');
+  const starting = startTelegram({ bot: config.bot, container, translator, logger, codeTtlMinutes: config.codes.ttlMinutes });
+  telegramReady = starting.then(() => undefined, () => undefined);
+  try {
+    telegram = await starting;
+  } catch (error) {
+    logger.fatal({ err: { name: (error as Error).name, message: (error as Error).message } }, 'Telegram refused to start the bot: check BOT_TOKEN (and TELEGRAM_API_ROOT if set)');
+    await app.close();
+    await container.close();
     process.exit(1);
   }
 }

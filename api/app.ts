@@ -15,6 +15,7 @@ import { cabinetRoutes } from './routes/cabinet.routes.ts';
 import { employeeRoutes } from './routes/employees.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { importRoutes } from './routes/imports.routes.ts';
+import { type TelegramWebhook, telegramWebhookRoutes } from './routes/telegram-webhook.routes.ts';
 import './types.ts';
 
 export interface AppDeps {
@@ -25,6 +26,8 @@ export interface AppDeps {
   container: Container | Promise<Container>;
   /** Lets main.ts serve requests through a server that was already listening before the app was built. */
   serverFactory?: FastifyServerOptions['serverFactory'];
+  /** Webhook mode of the bot: Telegram posts updates to this app. */
+  telegramWebhook?: TelegramWebhook;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -71,6 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (config.http.docs) await app.register(swaggerUi, { routePrefix: '/docs' });
 
   healthRoutes(app, () => ready);
+  if (deps.telegramWebhook) telegramWebhookRoutes(app, deps.telegramWebhook);
 
   await app.register(async (v1) => {
     v1.addHook('onRequest', async (request) => {

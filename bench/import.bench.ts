@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { buildApp } from '../api/app.ts';
 import { loadConfig } from '../core/config.ts';
-import { createServices, type Container } from '../core/container.ts';
+import { assembleContainer } from '../core/container.ts';
 import { openDatabase, type Database } from '../core/db/database.ts';
 import { ApiScope, CabinetState, PayslipKind, PayslipSection } from '../core/db/generated/enums.ts';
 import { toKopecks, toQuantity } from '../core/imports/normalize.ts';
@@ -92,8 +92,9 @@ async function baseline(db: Database): Promise<number> {
 async function throughApi(db: Database): Promise<{ first: number; again: number }> {
   const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'warn', IMPORT_BATCH_SIZE: String(BATCH), HOST: '127.0.0.1', PORT: '0', API_DOCS: 'false' });
   const logger = createLogger({ level: 'warn' });
-  const container: Container = { config, logger, database: db, services: createServices(db, config, logger), close: async () => {} };
-  const app = await buildApp({ config, logger, translator: createTranslator(), container });
+  const translator = createTranslator();
+  const container = assembleContainer(db, config, logger, translator);
+  const app = await buildApp({ config, logger, translator, container });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const { token } = await container.services.apiTokens.create('bench', [ApiScope.IMPORT]);
   const upload = async (name: string, items: unknown[]) => {

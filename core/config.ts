@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -28,6 +29,28 @@ const EnvSchema = z.object({
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().positive().default(72),
   API_DOCS: bool.default(true),
+
+  BOT_TOKEN: z.string().regex(/^\d+:[\w-]{20,}$/, 'must look like 123456:ABC… (from @BotFather)').optional(),
+  TELEGRAM_API_ROOT: z.string().url().optional(),
+  WEBHOOK_URL: z.string().url().refine((v) => v.startsWith('https://'), 'Telegram calls webhooks over https only').optional(),
+  WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, '16–256 of A-Z a-z 0-9 _ -').optional(),
+
+  CODE_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  CODE_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+  CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  CODE_MAX_SENDS: z.coerce.number().int().min(1).max(20).default(3),
+  CODE_SEND_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  CODE_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  LINK_LOCK_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(20),
+  LINK_TRUST_TELEGRAM_CONTACT: bool.default(false),
+
+  SMTP_URL: z.string().url().refine((v) => /^smtps?:\/\//.test(v), 'must start with smtp:// or smtps://').optional(),
+  MAIL_FROM: z.string().min(3).default('Kabinet <no-reply@kabinet.local>'),
+  SMS_PROVIDER: z.enum(['smsru']).optional(),
+  SMSRU_API_ID: z.string().min(8).optional(),
+  SMS_SENDER: z.string().min(1).max(11).optional(),
+
+  QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i).default('kabinet'),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -40,6 +63,27 @@ export interface Config {
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
   redisUrl: string | undefined;
   imports: { batchSize: number; idempotencyTtlHours: number };
+  bot:
+    | { enabled: false }
+    | { enabled: true; token: string; apiRoot: string | undefined; webhook: { url: string; secret: string } | undefined };
+  codes: {
+    secret: string;
+    ttlMinutes: number;
+    maxAttempts: number;
+    maxSends: number;
+    sendWindowMinutes: number;
+    resendCooldownSeconds: number;
+    lockAfterFailures: number;
+    trustTelegramContact: boolean;
+  };
+  delivery: {
+    smtpUrl: string | undefined;
+    mailFrom: string;
+    sms: { provider: 'smsru'; apiId: string; sender: string | undefined } | undefined;
+    /** No e-mail or SMS configured in development: codes are written to the log, marked as such. */
+    logCodesInDevelopment: boolean;
+  };
+  queuePrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +100,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const problems: string[] = [];
+  if (e.SMS_PROVIDER && !e.SMSRU_API_ID) problems.push('  SMSRU_API_ID: required when SMS_PROVIDER=smsru');
+  if (e.NODE_ENV === 'production' && e.BOT_TOKEN && !e.CODE_SECRET) problems.push('  CODE_SECRET: required in production (keys the hashes of one-time codes)');
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  const sms = e.SMS_PROVIDER && e.SMSRU_API_ID ? { provider: e.SMS_PROVIDER, apiId: e.SMSRU_API_ID, sender: e.SMS_SENDER } : undefined;
   return {
     env: e.NODE_ENV,
     isProduction: e.NODE_ENV === 'production',
@@ -64,6 +113,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: e.DATA_DIR },
     redisUrl: e.REDIS_URL,
     imports: { batchSize: e.IMPORT_BATCH_SIZE, idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS },
+    bot: e.BOT_TOKEN
+      ? {
+          enabled: true,
+          token: e.BOT_TOKEN,
+          apiRoot: e.TELEGRAM_API_ROOT,
+          // Derived from the token when not given, so every instance behind the webhook agrees without coordination.
+          webhook: e.WEBHOOK_URL ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET ?? createHash('sha256').update(`webhook:${e.BOT_TOKEN}`).digest('hex').slice(0, 48) } : undefined,
+        }
+      : { enabled: false },
+    codes: {
+      // Development and tests get a fixed key; production refuses to start without one (checked above).
+      secret: e.CODE_SECRET ?? 'kabinet-development-code-secret',
+      ttlMinutes: e.CODE_TTL_MINUTES,
+      maxAttempts: e.CODE_MAX_ATTEMPTS,
+      maxSends: e.CODE_MAX_SENDS,
+      sendWindowMinutes: e.CODE_SEND_WINDOW_MINUTES,
+      resendCooldownSeconds: e.CODE_RESEND_COOLDOWN_SECONDS,
+      lockAfterFailures: e.LINK_LOCK_AFTER_FAILURES,
+      trustTelegramContact: e.LINK_TRUST_TELEGRAM_CONTACT,
+    },
+    delivery: {
+      smtpUrl: e.SMTP_URL,
+      mailFrom: e.MAIL_FROM,
+      sms,
+      logCodesInDevelopment: e.NODE_ENV === 'development' && !e.SMTP_URL && !sms,
+    },
+    queuePrefix: e.QUEUE_PREFIX,
   };
 }
 

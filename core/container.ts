@@ -3,21 +3,80 @@ import { createCabinetSettingsService } from './cabinet/cabinet-settings.service
 import { createPublishingService } from './cabinet/publishing.service.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
+import { createSmtpSender, type EmailSender } from './delivery/email-sender.ts';
+import { createSmsRuGateway, type SmsGateway } from './delivery/sms-gateway.ts';
 import { createEmployeeDirectory } from './employees/employee-directory.ts';
+import type { Translator } from './i18n.ts';
 import { createIdempotencyService } from './idempotency/idempotency.service.ts';
 import { createImportRunner } from './imports/index.ts';
+import { createInvitationService } from './invitations/invitation.service.ts';
+import { createBullmqQueue } from './jobs/bullmq-queue.ts';
+import { createInProcessQueue } from './jobs/in-process-queue.ts';
+import type { JobDefinitions, JobQueue } from './jobs/job-definition.ts';
+import { createCodeDeliveryJob } from './linking/code-delivery.job.ts';
+import { createLinkingService } from './linking/linking.service.ts';
 import type { Logger } from './logger.ts';
+import type { Notifier } from './notify/notifier.ts';
 
-/** Everything the adapters (API, bot, scripts) call. Built once per process; holds no per-user state. */
-export function createServices(database: Database, config: Config, logger: Logger) {
-  const db = database.prisma;
+export interface Channels {
+  email: EmailSender | undefined;
+  sms: SmsGateway | undefined;
+}
+
+/** Delivery channels the configuration asks for (tests pass their own). */
+export function createChannels(config: Config): Channels {
   return {
+    email: config.delivery.smtpUrl ? createSmtpSender({ url: config.delivery.smtpUrl, from: config.delivery.mailFrom }) : undefined,
+    sms: config.delivery.sms ? createSmsRuGateway({ apiId: config.delivery.sms.apiId, sender: config.delivery.sms.sender }) : undefined,
+  };
+}
+
+export interface ServiceDeps {
+  database: Database;
+  config: Config;
+  logger: Logger;
+  translator: Translator;
+  channels: Channels;
+  /** Filled in by the bot adapter once it exists; jobs use it to reach users. */
+  notifier: { current?: Notifier };
+  /** Overrides the queue choice (tests run both kinds explicitly). */
+  jobQueue?: (definitions: JobDefinitions) => JobQueue;
+  /** Overrides the delivery retry schedule (tests). */
+  deliveryRetry?: { attempts: number; backoffMs: number };
+}
+
+/** Everything the adapters (API, bot, scripts, workers) call. Built once per process; holds no per-user state. */
+export function createServices(deps: ServiceDeps) {
+  const { database, config, logger, translator, channels, notifier } = deps;
+  const db = database.prisma;
+  const definitions: JobDefinitions = {
+    'deliver-code': createCodeDeliveryJob({
+      db,
+      codes: config.codes,
+      email: channels.email,
+      sms: channels.sms,
+      logCodes: config.delivery.logCodesInDevelopment,
+      notifier: () => notifier.current,
+      translator,
+      retry: deps.deliveryRetry,
+    }),
+  };
+  const jobs = deps.jobQueue
+    ? deps.jobQueue(definitions)
+    : config.redisUrl
+      ? createBullmqQueue({ url: config.redisUrl, prefix: config.queuePrefix, definitions, logger })
+      : createInProcessQueue(definitions, logger);
+  const invitations = createInvitationService(db);
+  return {
+    jobs,
     imports: createImportRunner({ db, logger, batchSize: config.imports.batchSize }),
     cabinetSettings: createCabinetSettingsService(db),
     publishing: createPublishingService(db),
     employees: createEmployeeDirectory(db),
     apiTokens: createApiTokenService(db),
     idempotency: createIdempotencyService(db, config.imports.idempotencyTtlHours),
+    invitations,
+    linking: createLinkingService({ db, jobs, codes: config.codes, invitations }),
   };
 }
 
@@ -28,26 +87,44 @@ export interface Container {
   logger: Logger;
   database: Database;
   services: Services;
+  notifier: { current?: Notifier };
   close(): Promise<void>;
 }
 
-/** Opens the database, applies pending migrations, builds the services. */
-export async function createContainer(config: Config, logger: Logger, options: { migrate?: boolean } = {}): Promise<Container> {
-  const database = await openDatabase(config.database);
-  try {
-    if (options.migrate ?? true) {
-      const applied = await database.migrate();
-      if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-    }
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+/** Builds the container on an open database (tests and benchmarks bring their own). */
+export function assembleContainer(
+  database: Database,
+  config: Config,
+  logger: Logger,
+  translator: Translator,
+  options: { channels?: Channels; jobQueue?: ServiceDeps['jobQueue']; deliveryRetry?: ServiceDeps['deliveryRetry'] } = {},
+): Container {
+  const channels = options.channels ?? createChannels(config);
+  const notifier: Container['notifier'] = {};
+  const services = createServices({ database, config, logger, translator, channels, notifier, jobQueue: options.jobQueue, deliveryRetry: options.deliveryRetry });
   return {
     config,
     logger,
     database,
-    services: createServices(database, config, logger),
-    close: () => database.close(),
+    services,
+    notifier,
+    close: async () => {
+      await services.jobs.close();
+      channels.email?.close();
+      await database.close();
+    },
   };
+}
+
+/** Opens the configured database, applies pending migrations, builds the services. */
+export async function createContainer(config: Config, logger: Logger, translator: Translator, options: { channels?: Channels } = {}): Promise<Container> {
+  const database = await openDatabase(config.database);
+  try {
+    const applied = await database.migrate();
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return assembleContainer(database, config, logger, translator, options);
 }

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { bootstrap } from '../core/bootstrap.ts';
 import { createContainer } from '../core/container.ts';
+import { createTranslator } from '../core/i18n.ts';
 import { ApiScope } from '../core/db/generated/enums.ts';
 
 const { values } = parseArgs({
@@ -16,7 +17,7 @@ if (!values.name || scopes.length === 0 || unknown.length > 0) {
 }
 
 const { config, logger } = bootstrap({ LOG_LEVEL: 'warn' });
-const container = await createContainer(config, logger);
+const container = await createContainer(config, logger, createTranslator());
 try {
   const { token, id } = await container.services.apiTokens.create(values.name, scopes as ApiScope[]);
   console.log(`Token "${values.name}" (${scopes.join(', ').toLowerCase()}), id ${id}. Shown once, keep it secret:\n\n${token}\n`);

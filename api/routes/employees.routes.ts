@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { ApiScope, CabinetState } from '../../core/db/generated/enums.ts';
+import { AppError } from '../../core/errors.ts';
 import { errorResponses } from '../schemas/common.ts';
 
 const Query = Type.Object({
@@ -54,5 +55,20 @@ export function employeeRoutes(fastify: FastifyInstance): void {
       page: q.page,
       pageSize: q.pageSize,
     });
+  });
+
+  app.post('/employees/:employeeId/unlock', {
+    config: { scopes: [ApiScope.ADMIN] },
+    schema: {
+      tags: ['employees'],
+      summary: 'Unlock sign-in after too many wrong codes',
+      security: [{ bearer: [] }],
+      params: Type.Object({ employeeId: Type.String({ minLength: 1, description: 'Payroll id' }) }),
+      response: { 200: Type.Object({ unlocked: Type.Literal(true) }), ...errorResponses(401, 403, 404) },
+    },
+  }, async (request) => {
+    const done = await request.services.linking.unlock(request.params.employeeId, { apiTokenId: request.principal!.tokenId });
+    if (!done) throw new AppError('UNKNOWN_EMPLOYEE', 'not_found', { id: request.params.employeeId });
+    return { unlocked: true as const };
   });
 }

@@ -177,7 +177,7 @@ describe.each(DB_KINDS)('uploads on %s', (kind) => {
     await t.request({ method: 'POST', url: '/api/v1/cabinets/publish', token: t.tokens.admin, body: { all: true } });
     const target = await prisma.employee.findUniqueOrThrow({ where: { externalId: 'emp-00001' } });
     expect(target.cabinetState).toBe('PUBLISHED');
-    await prisma.oneTimeCode.create({ data: { employeeId: target.id, telegramUserId: 1n, channel: 'SMS', codeHash: 'x', expiresAt: new Date(Date.now() + 60_000) } });
+    await prisma.oneTimeCode.create({ data: { employeeId: target.id, telegramUserId: 1n, chatId: 1n, channel: 'SMS', codeHash: 'x', expiresAt: new Date(Date.now() + 60_000) } });
 
     const rows = generateHrData({ employees: 3, months: 1, noContactsEvery: 4 }).employees;
     rows[0] = { ...rows[0]!, dismissedAt: '2026-01-31T00:00:00' };
@@ -228,7 +228,7 @@ describe.each(DB_KINDS)('uploads on %s', (kind) => {
 describe('oversized bodies', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp('pglite', { API_BODY_LIMIT_MB: '0.01' });
+    t = await createTestApp('pglite', { env: { API_BODY_LIMIT_MB: '0.01' } });
   });
   afterAll(async () => t?.close());
 

@@ -1,10 +1,10 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../api/app.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
-import { createServices, type Container } from '../../core/container.ts';
+import { assembleContainer, type Channels, type Container, type ServiceDeps } from '../../core/container.ts';
 import { ApiScope } from '../../core/db/generated/enums.ts';
 import { createTranslator } from '../../core/i18n.ts';
-import { createLogger } from '../../core/logger.ts';
+import { createLogger, type Logger } from '../../core/logger.ts';
 import { createTestDatabase, type DbKind, type TestDatabase } from './test-database.ts';
 
 export interface TestApp {
@@ -19,18 +19,22 @@ export interface TestApp {
   request(options: { method: 'GET' | 'POST' | 'PUT'; url: string; token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
 }
 
-export async function createTestApp(kind: DbKind, env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  channels?: Channels;
+  jobQueue?: ServiceDeps['jobQueue'];
+  /** Defaults to a silent logger. */
+  logger?: Logger;
+}
+
+export async function createTestApp(kind: DbKind, options: TestAppOptions = {}): Promise<TestApp> {
+  const { env = {}, channels = { email: undefined, sms: undefined }, jobQueue } = options;
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', IMPORT_BATCH_SIZE: '50', ...env });
-  const logger = createLogger({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
   const testDb = await createTestDatabase(kind);
-  const container: Container = {
-    config,
-    logger,
-    database: testDb.database,
-    services: createServices(testDb.database, config, logger),
-    close: async () => {},
-  };
-  const app = await buildApp({ config, logger, translator: createTranslator(), container });
+  const translator = createTranslator();
+  const container = assembleContainer(testDb.database, config, logger, translator, { channels, jobQueue, deliveryRetry: { attempts: 3, backoffMs: 5 } });
+  const app = await buildApp({ config, logger, translator, container });
   await app.ready();
 
   const tokens = { import: '', admin: '', hr: '' };
@@ -52,6 +56,7 @@ export async function createTestApp(kind: DbKind, env: Record<string, string> = 
       await issueTokens();
     },
     close: async () => {
+      await container.services.jobs.close();
       await app.close();
       await testDb.drop();
     },

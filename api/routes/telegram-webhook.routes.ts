@@ -1,0 +1,30 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+
+export interface TelegramWebhook {
+  /** Path of WEBHOOK_URL, e.g. /telegram/webhook. */
+  path: string;
+  secret: string;
+  handleUpdate(update: unknown): Promise<void>;
+}
+
+const sameSecret = (given: string | string[] | undefined, expected: string) => {
+  if (typeof given !== 'string' || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+};
+
+/** Telegram's calls, accepted only with the secret token set by setWebhook. */
+export function telegramWebhookRoutes(app: FastifyInstance, webhook: TelegramWebhook): void {
+  app.post(webhook.path, { schema: { hide: true } }, async (request, reply) => {
+    if (!sameSecret(request.headers['x-telegram-bot-api-secret-token'], webhook.secret)) {
+      return reply.code(401).send({ code: 'INVALID_WEBHOOK_SECRET', message: 'Unknown caller' });
+    }
+    const update = request.body;
+    if (update === null || typeof update !== 'object' || typeof (update as { update_id?: unknown }).update_id !== 'number') {
+      return reply.code(400).send({ code: 'VALIDATION_FAILED', message: 'Not a Telegram update' });
+    }
+    // The bot's error boundary answers the user; Telegram only needs to hear that the update arrived.
+    await webhook.handleUpdate(update).catch((error: unknown) => request.log.error({ err: { name: (error as Error).name } }, 'webhook update failed'));
+    return { ok: true };
+  });
+}

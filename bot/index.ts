@@ -1,0 +1,50 @@
+import { autoRetry } from '@grammyjs/auto-retry';
+import { sequentialize } from '@grammyjs/runner';
+import { Bot, BotError, type Context, GrammyError } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { BotContext, BotDeps } from './context.ts';
+import { accountFeature, accountLabels } from './features/account.feature.ts';
+import { linkingFeature } from './features/linking.feature.ts';
+import { sessionMiddleware } from './features/session.middleware.ts';
+import { unhandledFeature } from './features/unhandled.feature.ts';
+
+export interface CreateBotOptions {
+  token: string;
+  /** A self-hosted Bot API server, or an emulator in tests. */
+  apiRoot?: string;
+  /** Skips getMe (tests). */
+  botInfo?: UserFromGetMe;
+}
+
+export function createBot(deps: BotDeps, options: CreateBotOptions): Bot<BotContext> {
+  const bot = new Bot<BotContext>(options.token, {
+    ...(options.botInfo ? { botInfo: options.botInfo } : {}),
+    client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) },
+  });
+  // 429 (flood control) and 5xx are retried after Telegram's retry_after; other errors surface.
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
+
+  // One update per chat at a time, so two quick messages of one person never race; chats run in parallel.
+  bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
+  bot.use(sessionMiddleware(deps));
+
+  const features = bot.errorBoundary(apologize);
+  features.use(linkingFeature);
+  features.use(accountFeature(accountLabels(deps.translator)));
+  features.use(unhandledFeature);
+
+  bot.catch((error) => apologize(error));
+  return bot;
+}
+
+async function apologize(error: BotError<BotContext>): Promise<void> {
+  const ctx = error.ctx;
+  const cause = error.error;
+  // Only the shape of the failure is logged: message texts are personal data.
+  ctx.deps?.logger.error(
+    { update_id: ctx.update.update_id, err: cause instanceof GrammyError ? { method: cause.method, code: cause.error_code } : { name: (cause as Error)?.name, stack: (cause as Error)?.stack } },
+    'update failed',
+  );
+  if (!ctx.chat || !ctx.t) return;
+  await ctx.reply(ctx.t('apology')).catch(() => undefined);
+}

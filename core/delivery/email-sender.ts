@@ -1,0 +1,31 @@
+import nodemailer from 'nodemailer';
+import { PermanentDeliveryError, TransientDeliveryError } from './delivery-errors.ts';
+
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface EmailSender {
+  send(message: EmailMessage): Promise<void>;
+  close(): void;
+}
+
+/** E-mail over SMTP (`SMTP_URL`, e.g. smtps://user:pass@smtp.example.ru:465). */
+export function createSmtpSender(options: { url: string; from: string }): EmailSender {
+  const transport = nodemailer.createTransport(options.url);
+  return {
+    async send(message) {
+      try {
+        await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text });
+      } catch (error) {
+        const responseCode = (error as { responseCode?: number }).responseCode;
+        // 5xx SMTP replies are final (mailbox unknown, relay denied); connection trouble and 4xx are worth retrying.
+        if (responseCode && responseCode >= 500) throw new PermanentDeliveryError(`SMTP ${responseCode}`);
+        throw new TransientDeliveryError(`SMTP unavailable (${(error as { code?: string }).code ?? responseCode ?? 'error'})`);
+      }
+    },
+    close: () => transport.close(),
+  };
+}

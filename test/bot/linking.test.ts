@@ -1,0 +1,272 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { employee } from '../fixtures/hr-rows.ts';
+import { PHONE, seedLinkingEmployees } from '../fixtures/linking-setup.ts';
+import { callbackUpdate, contactUpdate, textUpdate } from '../fixtures/telegram-updates.ts';
+import { capturingChannels, codeIn, createBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
+
+describe('linking a Telegram account with a one-time code', () => {
+  let h: BotHarness;
+  const delivered = capturingChannels();
+  const USER = 5001;
+
+  beforeAll(async () => {
+    h = await createBotHarness('pglite', { channels: delivered.channels, env: { LINK_LOCK_AFTER_FAILURES: '7' } });
+  });
+  afterAll(async () => h?.close());
+  beforeEach(async () => {
+    await h.t.reset();
+    await seedLinkingEmployees(h.t);
+    delivered.sms.length = 0;
+    delivered.emails.length = 0;
+    h.clearCalls();
+  });
+
+  const employeeRow = (externalId: string) => h.prisma.employee.findUniqueOrThrow({ where: { externalId } });
+  const account = (userId: number) => h.prisma.telegramAccount.findUnique({ where: { telegramUserId: BigInt(userId) }, include: { employee: true } });
+
+  it('/start asks for the contact with a share-contact button', async () => {
+    await h.send(textUpdate(USER, '/start'));
+    const [welcome] = h.messagesTo(USER);
+    expect(welcome!.payload.text).toMatch(/подтвердите, кто вы/);
+    const keyboard = (welcome!.payload.reply_markup as { keyboard: { text: string; request_contact?: boolean }[][] }).keyboard;
+    expect(keyboard[0]![0]).toMatchObject({ request_contact: true });
+  });
+
+  it('links by a shared contact: the code goes by SMS to the phone on record', async () => {
+    await h.send(contactUpdate(USER, '79120000001'));
+    expect(h.lastTextTo(USER)).toMatch(/отправили .* код из 6 цифр/s);
+    expect(delivered.sms).toHaveLength(1);
+    expect(delivered.sms[0]!.to).toBe(PHONE(1));
+
+    await h.send(textUpdate(USER, codeIn(delivered.sms[0]!.text)));
+    expect(h.lastTextTo(USER)).toMatch(/Готово, Мария!/);
+    const menu = h.messagesTo(USER).at(-1)!.payload.reply_markup as { keyboard: { text: string }[][] };
+    expect(menu.keyboard.flat().map((b) => b.text)).toContain('👤 Кто я');
+    const linked = await account(USER);
+    expect(linked?.employee?.externalId).toBe('emp-1');
+    expect(linked?.employee?.cabinetState).toBe('ACTIVE');
+    expect(linked?.employee?.activatedAt).not.toBeNull();
+    const codes = await h.prisma.oneTimeCode.findMany({ where: { telegramUserId: BigInt(USER) } });
+    expect(codes.every((c) => c.codeHash !== codeIn(delivered.sms[0]!.text) && c.codeHash?.length === 64)).toBe(true);
+  });
+
+  it('links by a typed phone number in any common format', async () => {
+    await h.send(textUpdate(USER, '8 (912) 000-00-04'));
+    expect(delivered.sms.map((s) => s.to)).toEqual([PHONE(4)]);
+    await h.send(textUpdate(USER, codeIn(delivered.sms[0]!.text)));
+    expect((await account(USER))?.employee?.externalId).toBe('emp-4');
+  });
+
+  it('links by a typed e-mail: the code goes to the e-mail on record', async () => {
+    await h.send(textUpdate(USER, 'EMP3@romashka.ru'));
+    expect(delivered.sms).toHaveLength(0);
+    expect(delivered.emails.map((m) => m.to)).toEqual(['emp3@romashka.ru']);
+    expect(delivered.emails[0]!.subject).toBe('Код входа в Kabinet');
+    await h.send(textUpdate(USER, codeIn(delivered.emails[0]!.text)));
+    expect((await account(USER))?.employee?.externalId).toBe('emp-3');
+  });
+
+  it('links by an invitation link without typing a contact, and uses the invitation up', async () => {
+    const emp = await employeeRow('emp-2');
+    const { token, id } = await h.t.container.services.invitations.create(emp.id);
+    await h.send(textUpdate(USER, `/start ${token}`));
+    expect(delivered.sms.map((s) => s.to)).toEqual([PHONE(2)]);
+    await h.send(textUpdate(USER, codeIn(delivered.sms[0]!.text)));
+    expect((await account(USER))?.employee?.externalId).toBe('emp-2');
+    const invitation = await h.prisma.invitation.findUniqueOrThrow({ where: { id } });
+    expect(invitation.openedAt).not.toBeNull();
+    expect(invitation.usedAt).not.toBeNull();
+
+    await h.send(textUpdate(USER + 1, `/start ${token}`));
+    expect(h.lastTextTo(USER + 1)).toMatch(/приглашение недействительна/);
+  });
+
+  it('refuses a wrong code and counts the failure', async () => {
+    await h.send(contactUpdate(USER, '+79120000001'));
+    const right = codeIn(delivered.sms[0]!.text);
+    const wrong = right === '000000' ? '111111' : '000000';
+    await h.send(textUpdate(USER, wrong));
+    expect(h.lastTextTo(USER)).toBe('Код не подошёл. Осталось 4 попытки.');
+    expect(await account(USER)).toBeNull();
+    expect((await employeeRow('emp-1')).linkFailures).toBe(1);
+  });
+
+  it('refuses an expired code', async () => {
+    await h.send(contactUpdate(USER, '+79120000001'));
+    await h.prisma.oneTimeCode.updateMany({ where: { telegramUserId: BigInt(USER) }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await h.send(textUpdate(USER, codeIn(delivered.sms[0]!.text)));
+    expect(h.lastTextTo(USER)).toMatch(/Срок действия кода истёк/);
+    expect(await account(USER)).toBeNull();
+  });
+
+  it('kills a code after too many attempts, even for the right code afterwards', async () => {
+    await h.send(contactUpdate(USER, '+79120000001'));
+    const right = codeIn(delivered.sms[0]!.text);
+    const wrong = right === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 4; i++) await h.send(textUpdate(USER, wrong));
+    expect(h.lastTextTo(USER)).toBe('Код не подошёл. Осталась 1 попытка.');
+    await h.send(textUpdate(USER, wrong));
+    expect(h.lastTextTo(USER)).toMatch(/Слишком много неверных попыток/);
+    await h.send(textUpdate(USER, right));
+    expect(h.lastTextTo(USER)).toMatch(/Слишком много неверных попыток/);
+    expect(await account(USER)).toBeNull();
+  });
+
+  it('holds back a new code during the resend cooldown, and keeps only the newest code valid', async () => {
+    await h.send(contactUpdate(USER, '+79120000001'));
+    await h.send(contactUpdate(USER, '+79120000001'));
+    expect(h.lastTextTo(USER)).toMatch(/Новый код можно запросить через (59|60) секунд/);
+    expect(delivered.sms).toHaveLength(1);
+
+    const first = codeIn(delivered.sms[0]!.text);
+    await h.prisma.oneTimeCode.updateMany({ data: { createdAt: new Date(Date.now() - 61_000) } });
+    await h.send(contactUpdate(USER, '+79120000001'));
+    expect(delivered.sms).toHaveLength(2);
+    const second = codeIn(delivered.sms[1]!.text);
+    if (first !== second) {
+      await h.send(textUpdate(USER, first));
+      expect(h.lastTextTo(USER)).toMatch(/Код не подошёл/);
+    }
+    await h.send(textUpdate(USER, second));
+    expect((await account(USER))?.employee?.externalId).toBe('emp-1');
+  });
+
+  it('limits sends per Telegram user in the window', async () => {
+    for (let i = 0; i < 3; i++) {
+      await h.prisma.oneTimeCode.updateMany({ data: { createdAt: new Date(Date.now() - 61_000 * (3 - i)) } });
+      await h.send(contactUpdate(USER, '+79120000001'));
+    }
+    await h.prisma.oneTimeCode.updateMany({ where: { createdAt: { gt: new Date(Date.now() - 60_000) } }, data: { createdAt: new Date(Date.now() - 61_000) } });
+    await h.send(contactUpdate(USER, '+79120000001'));
+    expect(h.lastTextTo(USER)).toMatch(/Слишком много запросов кода. Попробуйте через \d+ минут/);
+    expect(delivered.sms).toHaveLength(3);
+  });
+
+  it('refuses somebody else\'s contact card', async () => {
+    await h.send(contactUpdate(USER, '+79120000001', 9999));
+    expect(h.lastTextTo(USER)).toMatch(/чужой контакт/);
+    await h.send(contactUpdate(USER, '+79120000001', null));
+    expect(h.lastTextTo(USER)).toMatch(/чужой контакт/);
+    expect(delivered.sms).toHaveLength(0);
+    expect(await h.prisma.oneTimeCode.count()).toBe(0);
+  });
+
+  it('answers unknown, unpublished, dismissed and ambiguous contacts exactly like a known one', async () => {
+    const answers: unknown[] = [];
+    const contacts = ['+79120000001', '+79990000000', '+79120000005', '+79120000006', '+79120000077', 'nobody@romashka.ru'];
+    for (const [i, contact] of contacts.entries()) {
+      const user = USER + 100 + i;
+      h.clearCalls();
+      await h.send(contact.includes('@') ? textUpdate(user, contact) : contactUpdate(user, contact));
+      const reply = h.messagesTo(user).at(-1)!.payload;
+      answers.push({ text: reply.text, reply_markup: reply.reply_markup });
+      await h.send(textUpdate(user, '123456'));
+      answers.push(h.lastTextTo(user));
+    }
+    const known = answers.slice(0, 2);
+    for (let i = 2; i < answers.length; i += 2) expect(answers.slice(i, i + 2), contacts[i / 2]).toEqual(known);
+    // Only the known, published employee got anything.
+    expect(delivered.sms.map((s) => s.to)).toEqual([PHONE(1)]);
+    expect(delivered.emails).toHaveLength(0);
+    expect(await h.prisma.oneTimeCode.count()).toBe(contacts.length);
+  });
+
+  it('locks the employee after too many failures until an admin unlocks', async () => {
+    await h.send(contactUpdate(USER, '+79120000001'));
+    const wrong = codeIn(delivered.sms[0]!.text) === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 4; i++) await h.send(textUpdate(USER, wrong));
+    await h.prisma.oneTimeCode.updateMany({ data: { createdAt: new Date(Date.now() - 61_000) } });
+    await h.send(contactUpdate(USER, '+79120000001'));
+    for (let i = 0; i < 3; i++) await h.send(textUpdate(USER, wrong));
+    expect(h.lastTextTo(USER)).toMatch(/Вход заблокирован/);
+    expect((await employeeRow('emp-1')).lockedAt).not.toBeNull();
+
+    // While locked, asking again sends nothing and says nothing new.
+    await h.prisma.oneTimeCode.updateMany({ data: { createdAt: new Date(Date.now() - 61_000) } });
+    await h.send(contactUpdate(USER, '+79120000001'));
+    expect(h.lastTextTo(USER)).toMatch(/Если этот контакт есть/);
+    expect(delivered.sms).toHaveLength(2);
+
+    const unlock = await h.t.request({ method: 'POST', url: '/api/v1/employees/emp-1/unlock', token: h.t.tokens.admin });
+    expect(unlock.statusCode).toBe(200);
+    await h.prisma.oneTimeCode.updateMany({ data: { createdAt: new Date(Date.now() - 16 * 60_000) } });
+    await h.send(contactUpdate(USER, '+79120000001'));
+    expect(delivered.sms).toHaveLength(3);
+    await h.send(textUpdate(USER, codeIn(delivered.sms[2]!.text)));
+    expect((await account(USER))?.employee?.externalId).toBe('emp-1');
+  });
+
+  async function link(user: number, contact: string) {
+    const before = delivered.sms.length;
+    await h.send(contactUpdate(user, contact));
+    await h.send(textUpdate(user, codeIn(delivered.sms[before]!.text)));
+  }
+
+  it('refuses a dismissed employee on every update', async () => {
+    await link(USER, '+79120000002');
+    await h.send(textUpdate(USER, '/whoami'));
+    expect(h.lastTextTo(USER)).toMatch(/Вы вошли как Иванова Мария Петровна/);
+    const res = await h.t.request({ method: 'POST', url: '/api/v1/imports/employees', token: h.t.tokens.import, body: { items: [employee(2, { dismissedAt: '2026-02-01' })] } });
+    expect(res.json().updated).toBe(1);
+    for (const update of [textUpdate(USER, '/whoami'), textUpdate(USER, '/start'), textUpdate(USER, 'привет')]) {
+      await h.send(update);
+      expect(h.lastTextTo(USER)).toMatch(/Доступ к кабинету закрыт/);
+    }
+    await h.send(callbackUpdate(USER, 'lang:en'));
+    expect(h.calls.at(-1)).toMatchObject({ method: 'answerCallbackQuery', payload: { show_alert: true } });
+    expect((await account(USER))?.language).toBeNull();
+  });
+
+  it('/logout unlinks and deletes the Telegram binding', async () => {
+    await link(USER, '+79120000001');
+    await h.send(textUpdate(USER, '/logout'));
+    expect(h.lastTextTo(USER)).toMatch(/Кабинет отключён/);
+    expect(await account(USER)).toBeNull();
+    expect((await employeeRow('emp-1')).cabinetState).toBe('PUBLISHED');
+    await h.send(textUpdate(USER, '/whoami'));
+    expect(h.lastTextTo(USER)).toMatch(/Сначала войдите/);
+  });
+
+  it('moves the cabinet to a new Telegram account with a new code and tells the old one', async () => {
+    await link(USER, '+79120000001');
+    // The per-employee resend cooldown applies across accounts too.
+    await h.prisma.oneTimeCode.updateMany({ data: { createdAt: new Date(Date.now() - 61_000) } });
+    await link(USER + 1, '+79120000001');
+    expect((await account(USER + 1))?.employee?.externalId).toBe('emp-1');
+    expect((await account(USER))?.employeeId).toBeNull();
+    expect(h.lastTextTo(USER)).toMatch(/подключили к другому аккаунту Telegram/);
+    await h.send(textUpdate(USER, '/whoami'));
+    expect(h.lastTextTo(USER)).toMatch(/Сначала войдите/);
+  });
+
+  it('switches language by button, stores the choice, and ignores tampered choices', async () => {
+    await link(USER, '+79120000001');
+    await h.send(textUpdate(USER, '/language'));
+    const keyboard = h.messagesTo(USER).at(-1)!.payload.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] };
+    expect(keyboard.inline_keyboard.flat().map((b) => b.callback_data)).toEqual(['lang:ru', 'lang:en']);
+    await h.send(callbackUpdate(USER, 'lang:en'));
+    expect(h.lastTextTo(USER)).toBe('Done: I speak English now.');
+    expect((await account(USER))?.language).toBe('en');
+    await h.send(textUpdate(USER, '/whoami'));
+    expect(h.lastTextTo(USER)).toMatch(/^You are signed in as/);
+    await h.send(textUpdate(USER, '👤 Кто я'));
+    expect(h.lastTextTo(USER)).toMatch(/^You are signed in as/);
+
+    await h.send(callbackUpdate(USER, 'lang:xx'));
+    await h.send(callbackUpdate(USER, 'lang:ru;drop'));
+    expect((await account(USER))?.language).toBe('en');
+  });
+
+  it('guesses the language from Telegram until the user chooses', async () => {
+    await h.send(textUpdate(USER, '/help', 'en'));
+    expect(h.lastTextTo(USER)).toMatch(/^Kabinet is your employee cabinet/);
+    await h.send(textUpdate(USER + 1, '/help', 'de'));
+    expect(h.lastTextTo(USER + 1)).toMatch(/^Kabinet — личный кабинет/);
+  });
+
+  it('apologizes instead of failing silently when something breaks', async () => {
+    h.failNext('sendMessage', new Error('boom'));
+    await h.send(textUpdate(USER, '/help'));
+    expect(h.lastTextTo(USER)).toBe('Извините, что-то пошло не так. Попробуйте ещё раз чуть позже.');
+  });
+});

@@ -1,0 +1,95 @@
+import type { UserFromGetMe } from 'grammy/types';
+import type { Update } from 'grammy/types';
+import { createBot } from '../../bot/index.ts';
+import { createTelegramNotifier } from '../../bot/notifier.ts';
+import type { Channels } from '../../core/container.ts';
+import type { EmailMessage } from '../../core/delivery/email-sender.ts';
+import { createTranslator } from '../../core/i18n.ts';
+import { createTestApp, type TestApp, type TestAppOptions } from './test-app.ts';
+import type { DbKind } from './test-database.ts';
+
+export const BOT_INFO: UserFromGetMe = {
+  id: 42, is_bot: true, first_name: 'Kabinet', username: 'kabinet_test_bot', can_join_groups: false,
+  can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false,
+  has_topics_enabled: false, allows_users_to_create_topics: false,
+} as UserFromGetMe;
+
+export interface ApiCall {
+  method: string;
+  payload: Record<string, unknown>;
+}
+
+/** Delivery channels that keep what they would have sent. */
+export function capturingChannels() {
+  const sms: { to: string; text: string }[] = [];
+  const emails: EmailMessage[] = [];
+  const channels: Channels = {
+    sms: { send: async (to, text) => void sms.push({ to, text }) },
+    email: { send: async (message) => void emails.push(message), close: () => {} },
+  };
+  return { channels, sms, emails };
+}
+
+export const codeIn = (text: string): string => {
+  const match = /\b(\d{6})\b/.exec(text);
+  if (!match) throw new Error('no code in the message');
+  return match[1]!;
+};
+
+/**
+ * The real bot on a test database: updates are injected, every Bot API call is captured and answered with a
+ * plausible result, and jobs are awaited before the next step.
+ */
+export async function createBotHarness(kind: DbKind = 'pglite', options: TestAppOptions = {}) {
+  const t: TestApp = await createTestApp(kind, options);
+  const translator = createTranslator();
+  const calls: ApiCall[] = [];
+  let failNext: { method: string; error: unknown } | undefined;
+  const bot = createBot(
+    { linking: t.container.services.linking, translator, logger: t.container.logger, codeTtlMinutes: t.config.codes.ttlMinutes },
+    { token: '42:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz', botInfo: BOT_INFO },
+  );
+  bot.api.config.use(async (_prev, method, payload) => {
+    calls.push({ method, payload: payload as Record<string, unknown> });
+    if (failNext && failNext.method === method) {
+      const { error } = failNext;
+      failNext = undefined;
+      throw error;
+    }
+    const chatId = (payload as { chat_id?: number }).chat_id ?? 0;
+    const result = method === 'sendMessage' || method === 'sendDocument'
+      ? { message_id: calls.length, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private' }, text: (payload as { text?: string }).text }
+      : true;
+    return { ok: true, result } as never;
+  });
+  t.container.notifier.current = createTelegramNotifier(bot.api);
+
+  return {
+    t,
+    bot,
+    calls,
+    prisma: t.testDb.database.prisma,
+    /** Makes the next call of `method` fail with `error`. */
+    failNext(method: string, error: unknown) {
+      failNext = { method, error };
+    },
+    async send(update: Update) {
+      await bot.handleUpdate(update);
+      await t.container.services.jobs.idle();
+    },
+    /** Messages sent to a chat, oldest first. */
+    messagesTo(chatId: number): ApiCall[] {
+      return calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id === chatId);
+    },
+    lastTextTo(chatId: number): string {
+      const messages = calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id === chatId);
+      return String(messages.at(-1)?.payload.text ?? '');
+    },
+    clearCalls() {
+      calls.length = 0;
+    },
+    close: () => t.close(),
+  };
+}
+
+export type BotHarness = Awaited<ReturnType<typeof createBotHarness>>;
