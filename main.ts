@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { bootstrap } from './core/bootstrap.ts';
 import { ConfigError } from './core/config.ts';
+import { safeError } from './core/logger.ts';
 import { installShutdown } from './core/shutdown.ts';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     logger.info({ jobs: container.services.jobs.kind }, 'database ready');
     await container.services.jobs.startWorkers();
   } catch (error) {
-    logger.fatal({ err: error }, 'could not open or migrate the database, or reach Redis');
+    logger.fatal({ err: safeError(error), reason: (error as Error).message }, 'could not open or migrate the database, or reach Redis');
     await app.close();
     process.exit(1);
   }

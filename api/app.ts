@@ -5,7 +5,7 @@ import type { Config } from '../core/config.ts';
 import type { Container } from '../core/container.ts';
 import { AppError } from '../core/errors.ts';
 import type { Translator } from '../core/i18n.ts';
-import type { Logger } from '../core/logger.ts';
+import { safeError, type Logger } from '../core/logger.ts';
 import { authenticate } from './plugins/auth.ts';
 import { useErrorHandler } from './plugins/error-handler.ts';
 import { useIdempotency } from './plugins/idempotency.ts';
@@ -38,7 +38,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     (c) => (ready = c),
     (error: unknown) => {
       failed = true;
-      deps.logger.error({ err: error }, 'could not open the database');
+      deps.logger.error({ err: safeError(error) }, 'could not open the database');
       return undefined;
     },
   );

@@ -2,6 +2,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, BotError, type Context, GrammyError } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import { safeError } from '../core/logger.ts';
 import type { BotContext, BotDeps } from './context.ts';
 import { accountFeature, accountLabels } from './features/account.feature.ts';
 import { linkingFeature } from './features/linking.feature.ts';
@@ -26,6 +27,12 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): Bot<BotCont
 
   // One update per chat at a time, so two quick messages of one person never race; chats run in parallel.
   bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
+  bot.use(async (ctx, next) => {
+    const started = performance.now();
+    await next();
+    // Which update and how long, never what it said: message texts are personal data.
+    deps.logger.debug({ update_id: ctx.update.update_id, kind: Object.keys(ctx.update).find((k) => k !== 'update_id'), ms: Math.round(performance.now() - started) }, 'update handled');
+  });
   bot.use(sessionMiddleware(deps));
 
   const features = bot.errorBoundary(apologize);
@@ -42,7 +49,7 @@ async function apologize(error: BotError<BotContext>): Promise<void> {
   const cause = error.error;
   // Only the shape of the failure is logged: message texts are personal data.
   ctx.deps?.logger.error(
-    { update_id: ctx.update.update_id, err: cause instanceof GrammyError ? { method: cause.method, code: cause.error_code } : { name: (cause as Error)?.name, stack: (cause as Error)?.stack } },
+    { update_id: ctx.update.update_id, err: cause instanceof GrammyError ? { method: cause.method, code: cause.error_code } : safeError(cause) },
     'update failed',
   );
   if (!ctx.chat || !ctx.t) return;

@@ -2,7 +2,7 @@ import { run, type RunnerHandle } from '@grammyjs/runner';
 import type { Config } from '../core/config.ts';
 import type { Container } from '../core/container.ts';
 import type { Translator } from '../core/i18n.ts';
-import type { Logger } from '../core/logger.ts';
+import { safeError, type Logger } from '../core/logger.ts';
 import { setCommandMenus } from './commands.ts';
 import { createBot } from './index.ts';
 import { createTelegramNotifier } from './notifier.ts';
@@ -33,7 +33,8 @@ export async function startTelegram(options: {
   );
   container.notifier.current = createTelegramNotifier(bot.api);
   await bot.init();
-  await setCommandMenus(bot.api, translator).catch((error: unknown) => log.warn({ err: { name: (error as Error).name } }, 'could not set the command menus'));
+  // Menus are cosmetic: they must not hold up the start, and a failure is only worth a warning.
+  void setCommandMenus(bot.api, translator).catch((error: unknown) => log.warn({ err: safeError(error) }, 'could not set the command menus'));
 
   let runner: RunnerHandle | undefined;
   if (options.bot.webhook) {

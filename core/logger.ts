@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -8,10 +8,22 @@ const REDACT = [
   'req.headers.authorization', 'req.headers["x-telegram-bot-api-secret-token"]', 'headers.authorization',
 ];
 
-export function createLogger(options: { level: string; pretty?: boolean }): Logger {
-  return pino({
+export function createLogger(options: { level: string; pretty?: boolean; destination?: DestinationStream }): Logger {
+  const settings = {
     level: options.level,
     redact: { paths: REDACT, censor: '[redacted]' },
-    ...(options.pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } } : {}),
-  });
+    ...(options.pretty && !options.destination ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } } : {}),
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+/**
+ * What of an error may be logged: its class, code and where it happened. Messages are left out because they
+ * quote values (a database error repeats the row, a delivery error the address).
+ */
+export function safeError(error: unknown): { name: string; code?: string | number; at?: string } {
+  if (!(error instanceof Error)) return { name: typeof error };
+  const code = (error as { code?: string | number }).code;
+  const frames = error.stack?.split('\n').slice(1).map((l) => l.trim()).filter((l) => l.startsWith('at ')).slice(0, 8).join(' | ');
+  return { name: error.name, ...(code !== undefined ? { code } : {}), ...(frames ? { at: frames } : {}) };
 }

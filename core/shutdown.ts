@@ -1,4 +1,4 @@
-import type { Logger } from './logger.ts';
+import { safeError, type Logger } from './logger.ts';
 
 /**
  * Closes everything once, in reverse order of opening, on SIGINT/SIGTERM. A second signal, or a close that hangs
@@ -22,7 +22,7 @@ export function installShutdown(logger: Logger, steps: { name: string; close: ()
       try {
         await step.close();
       } catch (error) {
-        logger.error({ err: error, step: step.name }, 'error while closing');
+        logger.error({ err: safeError(error), step: step.name }, 'error while closing');
       }
     }
     process.exit(0);

@@ -38,6 +38,7 @@ describe('npm start', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toMatch(/database ready/);
+    expect(output).toMatch(/Telegram bot is off: set BOT_TOKEN/);
     expect(output).toMatch(/shutting down/);
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorKind } from '../../core/errors.ts';
+import { safeError } from '../../core/logger.ts';
 
 const STATUS: Record<ErrorKind, number> = {
   validation: 422,
@@ -48,7 +49,7 @@ export function useErrorHandler(app: FastifyInstance, bodyLimitBytes: number): v
     if (fastifyError.statusCode && fastifyError.statusCode < 500) {
       return reply.code(fastifyError.statusCode).send({ code: fastifyError.code ?? 'BAD_REQUEST', message: fastifyError.message });
     }
-    request.log.error({ err: { name: error.name, code: fastifyError.code, stack: error.stack } }, 'request failed');
+    request.log.error({ err: safeError(error) }, 'request failed');
     return reply.code(500).send({ code: 'INTERNAL', message: t('errors:INTERNAL') });
   });
 

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { safeError } from '../../core/logger.ts';
 
 export interface TelegramWebhook {
   /** Path of WEBHOOK_URL, e.g. /telegram/webhook. */
@@ -24,7 +25,7 @@ export function telegramWebhookRoutes(app: FastifyInstance, webhook: TelegramWeb
       return reply.code(400).send({ code: 'VALIDATION_FAILED', message: 'Not a Telegram update' });
     }
     // The bot's error boundary answers the user; Telegram only needs to hear that the update arrived.
-    await webhook.handleUpdate(update).catch((error: unknown) => request.log.error({ err: { name: (error as Error).name } }, 'webhook update failed'));
+    await webhook.handleUpdate(update).catch((error: unknown) => request.log.error({ err: safeError(error) }, 'webhook update failed'));
     return { ok: true };
   });
 }

@@ -1,5 +1,6 @@
 import { Composer } from 'grammy';
 import type { Identification, IdentifyResult, Linked, VerifyResult } from '../../core/linking/linking.service.ts';
+import { safeError } from '../../core/logger.ts';
 import type { BotContext } from '../context.ts';
 import { contactKeyboard, mainMenu } from '../keyboards.ts';
 
@@ -81,6 +82,6 @@ async function welcomeLinked(ctx: BotContext, linked: Linked) {
     // The old account learns why it lost access; a failure here (it blocked the bot) must not undo the link.
     await ctx.api
       .sendMessage(Number(linked.previousChatId), ctx.deps.translator.t(linked.previousLanguage ?? ctx.language)('linking:linked_elsewhere'))
-      .catch((error: unknown) => ctx.deps.logger.warn({ err: { name: (error as Error).name } }, 'could not tell the previous account'));
+      .catch((error: unknown) => ctx.deps.logger.warn({ err: safeError(error) }, 'could not tell the previous account'));
   }
 }

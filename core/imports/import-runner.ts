@@ -2,7 +2,7 @@ import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import type { Db } from '../db/database.ts';
 import { ImportStatus, type ImportKind } from '../db/generated/enums.ts';
-import type { Logger } from '../logger.ts';
+import { safeError, type Logger } from '../logger.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { ImportDefinition, Indexed, NoContactEmployee, RowError } from './import-definition.ts';
 import { RowFieldError } from './import-definition.ts';
@@ -101,7 +101,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       return summary;
     } catch (error) {
       // Database messages can quote row values; keep personal data out of the log and the stored run.
-      log.error({ importId: importRun.id, err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'import failed');
+      log.error({ importId: importRun.id, err: safeError(error) }, 'import failed');
       await complete(importRun.id, ImportStatus.FAILED, processed, counts, errors, [], 'The import stopped on an internal error; rows already written are complete. Upload again to finish.');
       throw error;
     }

@@ -1,6 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Logger } from '../logger.ts';
+import { safeError, type Logger } from '../logger.ts';
 import { type JobDefinition, type JobDefinitions, type JobName, type JobPayloads, type JobQueue, PermanentJobError } from './job-definition.ts';
 
 /**
@@ -13,6 +13,7 @@ export function createBullmqQueue(options: { url: string; prefix: string; defini
   const producerConnection = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
   const queues = new Map<JobName, Queue>();
   const workers: Worker[] = [];
+  const workerConnections: Redis[] = [];
 
   const queueFor = (name: JobName): Queue => {
     let queue = queues.get(name);
@@ -39,6 +40,8 @@ export function createBullmqQueue(options: { url: string; prefix: string; defini
     async startWorkers() {
       for (const name of Object.keys(definitions) as JobName[]) {
         const definition = definitions[name] as JobDefinition;
+        const connection = new Redis(url, { maxRetriesPerRequest: null });
+        workerConnections.push(connection);
         const worker = new Worker(
           name,
           async (job: Job) => {
@@ -50,7 +53,7 @@ export function createBullmqQueue(options: { url: string; prefix: string; defini
             }
           },
           {
-            connection: new Redis(url, { maxRetriesPerRequest: null }),
+            connection,
             prefix,
             concurrency: options.concurrency ?? 5,
           },
@@ -58,10 +61,10 @@ export function createBullmqQueue(options: { url: string; prefix: string; defini
         worker.on('failed', (job, error) => {
           if (!job) return;
           const exhausted = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-          logger.warn({ job: name, jobId: job.id, attempt: job.attemptsMade, exhausted, err: { name: error.name } }, 'job failed');
-          if (exhausted) void definition.onExhausted?.(job.data, error).catch((e: unknown) => logger.error({ err: e }, 'onExhausted failed'));
+          logger.warn({ job: name, jobId: job.id, attempt: job.attemptsMade, exhausted, err: safeError(error) }, 'job failed');
+          if (exhausted) void definition.onExhausted?.(job.data, error).catch((e: unknown) => logger.error({ err: safeError(e) }, 'onExhausted failed'));
         });
-        worker.on('error', (error) => logger.error({ err: { name: error.name, message: error.message } }, 'worker error'));
+        worker.on('error', (error) => logger.error({ err: safeError(error) }, 'worker error'));
         workers.push(worker);
       }
       await Promise.all(workers.map((w) => w.waitUntilReady()));
@@ -80,6 +83,8 @@ export function createBullmqQueue(options: { url: string; prefix: string; defini
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([...queues.values()].map((q) => q.close()));
+      // Connections handed to BullMQ stay open after close(); they are ours to end.
+      for (const connection of workerConnections) connection.disconnect();
       producerConnection.disconnect();
     },
   };

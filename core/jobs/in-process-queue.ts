@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.ts';
+import { safeError, type Logger } from '../logger.ts';
 import { backoffDelay, type JobDefinition, type JobDefinitions, type JobName, type JobPayloads, type JobQueue, PermanentJobError } from './job-definition.ts';
 
 /**
@@ -25,11 +25,11 @@ export function createInProcessQueue(definitions: JobDefinitions, logger: Logger
       } catch (error) {
         const permanent = error instanceof PermanentJobError;
         if (permanent || attempt >= definition.attempts || closed) {
-          log.warn({ attempt, err: { name: (error as Error).name, message: (error as Error).message } }, 'job failed for good');
-          await definition.onExhausted?.(payload, error as Error).catch((e: unknown) => log.error({ err: e }, 'onExhausted failed'));
+          log.warn({ attempt, err: safeError(error) }, 'job failed for good');
+          await definition.onExhausted?.(payload, error as Error).catch((e: unknown) => log.error({ err: safeError(e) }, 'onExhausted failed'));
           return;
         }
-        log.info({ attempt, err: { name: (error as Error).name } }, 'job failed, retrying');
+        log.info({ attempt, err: safeError(error) }, 'job failed, retrying');
         await new Promise((r) => setTimeout(r, backoffDelay(definition, attempt)));
       }
     }

@@ -270,3 +270,29 @@ describe('linking a Telegram account with a one-time code', () => {
     expect(h.lastTextTo(USER)).toBe('Извините, что-то пошло не так. Попробуйте ещё раз чуть позже.');
   });
 });
+
+describe('LINK_TRUST_TELEGRAM_CONTACT=true', () => {
+  let h: BotHarness;
+  const delivered = capturingChannels();
+  beforeAll(async () => {
+    h = await createBotHarness('pglite', { channels: delivered.channels, env: { LINK_TRUST_TELEGRAM_CONTACT: 'true' } });
+    await seedLinkingEmployees(h.t);
+  });
+  afterAll(async () => h?.close());
+
+  it('links a verified shared contact whose phone is on record without a code', async () => {
+    await h.send(contactUpdate(5101, '+79120000001'));
+    expect(h.lastTextTo(5101)).toMatch(/Готово, Мария!/);
+    expect(delivered.sms).toHaveLength(0);
+    expect((await h.prisma.telegramAccount.findUnique({ where: { telegramUserId: 5101n }, include: { employee: true } }))?.employee?.externalId).toBe('emp-1');
+  });
+
+  it('still sends a code for a typed phone, and still refuses others\' contacts and unknown numbers', async () => {
+    await h.send(textUpdate(5102, '+7 912 000-00-02'));
+    expect(delivered.sms.map((s) => s.to)).toEqual([PHONE(2)]);
+    await h.send(contactUpdate(5103, '+79120000004', 1));
+    expect(h.lastTextTo(5103)).toMatch(/чужой контакт/);
+    await h.send(contactUpdate(5104, '+79990000000'));
+    expect(h.lastTextTo(5104)).toMatch(/Если этот контакт есть/);
+  });
+});

@@ -27,3 +27,35 @@ describe('configuration', () => {
     }
   });
 });
+
+describe('bot and code configuration', () => {
+  it('keeps the bot off without BOT_TOKEN', () => {
+    expect(loadConfig({}).bot).toEqual({ enabled: false });
+  });
+
+  it('polls by default and uses a webhook with a derived secret when WEBHOOK_URL is set', () => {
+    const polling = loadConfig({ BOT_TOKEN: '123456:ABCdefGHIjklMNOpqrSTUvwx', TELEGRAM_API_ROOT: 'http://127.0.0.1:8081' });
+    expect(polling.bot).toEqual({ enabled: true, token: '123456:ABCdefGHIjklMNOpqrSTUvwx', apiRoot: 'http://127.0.0.1:8081', webhook: undefined });
+    const webhook = loadConfig({ BOT_TOKEN: '123456:ABCdefGHIjklMNOpqrSTUvwx', WEBHOOK_URL: 'https://kabinet.example.ru/telegram/webhook' });
+    expect(webhook.bot.enabled && webhook.bot.webhook?.secret).toMatch(/^[0-9a-f]{48}$/);
+    expect(() => loadConfig({ BOT_TOKEN: '123456:ABCdefGHIjklMNOpqrSTUvwx', WEBHOOK_URL: 'http://insecure.example.ru/hook' })).toThrowError(/WEBHOOK_URL/);
+    expect(() => loadConfig({ BOT_TOKEN: 'not-a-token' })).toThrowError(/BOT_TOKEN/);
+  });
+
+  it('demands a code secret in production and an API id for SMS.ru', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', BOT_TOKEN: '123456:ABCdefGHIjklMNOpqrSTUvwx' })).toThrowError(/CODE_SECRET/);
+    expect(() => loadConfig({ SMS_PROVIDER: 'smsru' })).toThrowError(/SMSRU_API_ID/);
+  });
+
+  it('writes codes to the log only in development without SMTP or SMS', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).delivery.logCodesInDevelopment).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development', SMTP_URL: 'smtp://127.0.0.1:25' }).delivery.logCodesInDevelopment).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test' }).delivery.logCodesInDevelopment).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production' }).delivery.logCodesInDevelopment).toBe(false);
+  });
+
+  it('reads the code rules', () => {
+    expect(loadConfig({}).codes).toMatchObject({ ttlMinutes: 10, maxAttempts: 5, maxSends: 3, sendWindowMinutes: 15, resendCooldownSeconds: 60, lockAfterFailures: 20, trustTelegramContact: false });
+    expect(loadConfig({ LINK_TRUST_TELEGRAM_CONTACT: 'true' }).codes.trustTelegramContact).toBe(true);
+  });
+});
