@@ -86,6 +86,9 @@ async function main(): Promise<void> {
     logger.warn('Telegram bot is off: set BOT_TOKEN (create a bot with @BotFather) to turn it on. The API works without it.');
     return;
   }
+  if (!config.delivery.smtpUrl && !config.delivery.sms && !config.delivery.logCodesInDevelopment) {
+    logger.error('No way to deliver sign-in codes: set SMTP_URL and/or SMS_PROVIDER with SMSRU_API_ID. Employees cannot sign in until then.');
+  }
   const { startTelegram } = await import('./bot/telegram.ts');
   const starting = startTelegram({ bot: config.bot, container, translator, logger, codeTtlMinutes: config.codes.ttlMinutes });
   telegramReady = starting.then(() => undefined, () => undefined);

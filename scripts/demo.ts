@@ -8,7 +8,7 @@ import { ApiScope } from '../core/db/generated/enums.ts';
 import { createTranslator } from '../core/i18n.ts';
 import { generateHrData } from '../prisma/seed/hr-generator.ts';
 
-const { config, logger } = bootstrap({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+const { config, logger } = bootstrap({ LOG_LEVEL: 'warn' });
 const container = await createContainer(config, logger, createTranslator());
 const app = await buildApp({ config, logger, translator: createTranslator(), container });
 await app.ready();
