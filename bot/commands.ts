@@ -1,7 +1,7 @@
 import type { Api } from 'grammy';
 import { DEFAULT_LANGUAGE, LANGUAGES, type Translator } from '../core/i18n.ts';
 
-const COMMANDS = ['start', 'whoami', 'language', 'help', 'logout'] as const;
+const COMMANDS = ['payslip', 'vacation', 'certificates', 'requests', 'settings', 'whoami', 'language', 'help', 'logout', 'start'] as const;
 
 /** The command menu in each language; Telegram shows the one matching the user's app language. */
 export async function setCommandMenus(api: Api, translator: Translator): Promise<void> {

@@ -2,9 +2,13 @@ import type { Context } from 'grammy';
 import type { Language, TFunction, Translator } from '../core/i18n.ts';
 import type { LinkingService, TelegramUser } from '../core/linking/linking.service.ts';
 import type { Logger } from '../core/logger.ts';
+import type { PayslipService } from '../core/payslips/payslip.service.ts';
+import type { VacationService } from '../core/vacations/vacation.service.ts';
 
 export interface BotDeps {
   linking: LinkingService;
+  payslips: PayslipService;
+  vacations: VacationService;
   translator: Translator;
   logger: Logger;
   codeTtlMinutes: number;

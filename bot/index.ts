@@ -6,6 +6,11 @@ import { safeError } from '../core/logger.ts';
 import type { BotContext, BotDeps } from './context.ts';
 import { accountFeature, accountLabels } from './features/account.feature.ts';
 import { linkingFeature } from './features/linking.feature.ts';
+import { payslipFeature } from './features/payslip.feature.ts';
+import { placeholdersFeature } from './features/placeholders.feature.ts';
+import { pendingInputFeature, settingsFeature } from './features/settings.feature.ts';
+import { vacationFeature } from './features/vacation.feature.ts';
+import { menuLabels } from './keyboards.ts';
 import { sessionMiddleware } from './features/session.middleware.ts';
 import { unhandledFeature } from './features/unhandled.feature.ts';
 
@@ -35,9 +40,15 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): Bot<BotCont
   });
   bot.use(sessionMiddleware(deps));
 
+  const labels = (item: Parameters<typeof menuLabels>[1]) => menuLabels(deps.translator, item);
   const features = bot.errorBoundary(apologize);
+  features.use(pendingInputFeature);
   features.use(linkingFeature);
   features.use(accountFeature(accountLabels(deps.translator)));
+  features.use(payslipFeature(labels('payslip')));
+  features.use(vacationFeature(labels('vacation')));
+  features.use(settingsFeature(labels('settings')));
+  features.use(placeholdersFeature([...labels('certificates'), ...labels('requests')]));
   features.use(unhandledFeature);
 
   bot.catch((error) => apologize(error));

@@ -4,11 +4,16 @@ import { LANGUAGES, type TFunction, type Translator } from '../core/i18n.ts';
 export const contactKeyboard = (t: TFunction) =>
   new Keyboard().requestContact(t('linking:share_contact')).resized().oneTime();
 
-export const MENU_ITEMS = ['whoami', 'language', 'help'] as const;
+export const MENU_ITEMS = ['payslip', 'vacation', 'certificates', 'requests', 'settings', 'help', 'whoami', 'language'] as const;
 export type MenuItem = (typeof MENU_ITEMS)[number];
 
 export const mainMenu = (t: TFunction) =>
-  new Keyboard().text(t('menu.whoami')).text(t('menu.language')).row().text(t('menu.help')).resized().persistent();
+  new Keyboard()
+    .text(t('menu.payslip')).text(t('menu.vacation')).row()
+    .text(t('menu.certificates')).text(t('menu.requests')).row()
+    .text(t('menu.settings')).text(t('menu.help'))
+    .resized()
+    .persistent();
 
 /** A menu button's text in every language, so a press is understood whatever language the keyboard was drawn in. */
 export const menuLabels = (translator: Translator, item: MenuItem): string[] =>

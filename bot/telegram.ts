@@ -28,7 +28,7 @@ export async function startTelegram(options: {
   const { container, translator, logger } = options;
   const log = logger.child({ component: 'bot' });
   const bot = createBot(
-    { linking: container.services.linking, translator, logger: log, codeTtlMinutes: options.codeTtlMinutes },
+    { linking: container.services.linking, payslips: container.services.payslips, vacations: container.services.vacations, translator, logger: log, codeTtlMinutes: options.codeTtlMinutes },
     { token: options.bot.token, apiRoot: options.bot.apiRoot },
   );
   container.notifier.current = createTelegramNotifier(bot.api);

@@ -51,6 +51,17 @@ const EnvSchema = z.object({
   SMS_SENDER: z.string().min(1).max(11).optional(),
 
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i).default('kabinet'),
+
+  PDF_PASSWORD_KEY: z.string().min(16, 'at least 16 characters').optional(),
+  NOTIFY_RATE_PER_SECOND: z.coerce.number().int().min(1).max(30).default(25),
+  TIMEZONE: z.string().refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'unknown time zone').default('Europe/Moscow'),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -84,6 +95,12 @@ export interface Config {
     logCodesInDevelopment: boolean;
   };
   queuePrefix: string;
+  payslips: {
+    /** Key that encrypts employees' PDF passwords at rest. */
+    passwordKey: string;
+    notifyRatePerSecond: number;
+    timeZone: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -103,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   if (e.SMS_PROVIDER && !e.SMSRU_API_ID) problems.push('  SMSRU_API_ID: required when SMS_PROVIDER=smsru');
   if (e.NODE_ENV === 'production' && e.BOT_TOKEN && !e.CODE_SECRET) problems.push('  CODE_SECRET: required in production (keys the hashes of one-time codes)');
+  if (e.NODE_ENV === 'production' && e.BOT_TOKEN && !e.PDF_PASSWORD_KEY) problems.push('  PDF_PASSWORD_KEY: required in production (encrypts the passwords employees set for their PDFs)');
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   const sms = e.SMS_PROVIDER && e.SMSRU_API_ID ? { provider: e.SMS_PROVIDER, apiId: e.SMSRU_API_ID, sender: e.SMS_SENDER } : undefined;
   return {
@@ -140,6 +158,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       logCodesInDevelopment: e.NODE_ENV === 'development' && !e.SMTP_URL && !sms,
     },
     queuePrefix: e.QUEUE_PREFIX,
+    payslips: {
+      passwordKey: e.PDF_PASSWORD_KEY ?? 'kabinet-development-pdf-password-key',
+      notifyRatePerSecond: e.NOTIFY_RATE_PER_SECOND,
+      timeZone: e.TIMEZONE,
+    },
   };
 }
 

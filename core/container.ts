@@ -17,6 +17,12 @@ import { createCodeDeliveryJob } from './linking/code-delivery.job.ts';
 import { createLinkingService } from './linking/linking.service.ts';
 import type { Logger } from './logger.ts';
 import type { Notifier } from './notify/notifier.ts';
+import { createPayslipNotificationJob } from './payslips/payslip-notification.job.ts';
+import { createPayslipPublisher } from './payslips/payslip-publisher.ts';
+import { createPayslipService } from './payslips/payslip.service.ts';
+import { createPasswordBox } from './payslips/pdf-password.ts';
+import { loadPdfFonts } from './pdf/pdf-fonts.ts';
+import { createVacationService } from './vacations/vacation.service.ts';
 
 export interface Channels {
   email: EmailSender | undefined;
@@ -41,7 +47,7 @@ export interface ServiceDeps {
   notifier: { current?: Notifier };
   /** Overrides the queue choice (tests run both kinds explicitly). */
   jobQueue?: (definitions: JobDefinitions) => JobQueue;
-  /** Overrides the delivery retry schedule (tests). */
+  /** Overrides the delivery and notification retry schedules (tests). */
   deliveryRetry?: { attempts: number; backoffMs: number };
 }
 
@@ -60,6 +66,13 @@ export function createServices(deps: ServiceDeps) {
       translator,
       retry: deps.deliveryRetry,
     }),
+    'notify-payslip': createPayslipNotificationJob({
+      db,
+      translator,
+      notifier: () => notifier.current,
+      ratePerSecond: config.payslips.notifyRatePerSecond,
+      retry: deps.deliveryRetry ? { attempts: 4, backoffMs: 300 } : undefined,
+    }),
   };
   const jobs = deps.jobQueue
     ? deps.jobQueue(definitions)
@@ -67,9 +80,19 @@ export function createServices(deps: ServiceDeps) {
       ? createBullmqQueue({ url: config.redisUrl, prefix: config.queuePrefix, definitions, logger })
       : createInProcessQueue(definitions, logger);
   const invitations = createInvitationService(db);
+  // Notifications need a bot: in a process without BOT_TOKEN (and so no notifier) new payslips stay silent.
+  const publisher = createPayslipPublisher({ db, jobs, enabled: () => config.bot.enabled || notifier.current !== undefined });
   return {
     jobs,
-    imports: createImportRunner({ db, logger, batchSize: config.imports.batchSize }),
+    imports: createImportRunner({ db, logger, batchSize: config.imports.batchSize, publisher }),
+    payslips: createPayslipService({
+      db,
+      fonts: loadPdfFonts,
+      translator,
+      passwords: createPasswordBox(config.payslips.passwordKey),
+      timeZone: config.payslips.timeZone,
+    }),
+    vacations: createVacationService(db),
     cabinetSettings: createCabinetSettingsService(db),
     publishing: createPublishingService(db),
     employees: createEmployeeDirectory(db),

@@ -40,6 +40,10 @@ export function accountFeature(labels: { whoami: string[]; language: string[]; h
   };
   feature.command('whoami', whoami);
   feature.hears(labels.whoami, whoami);
+  feature.callbackQuery('set:whoami', async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await whoami(ctx);
+  });
 
   feature.command('logout', async (ctx) => {
     const done = await ctx.deps.linking.logout(ctx.user);

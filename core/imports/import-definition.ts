@@ -27,6 +27,8 @@ export interface ImportContext {
   db: Db;
   logger: Logger;
   now: Date;
+  /** Ids of payslips this upload created (not updated): they are announced to employees once it finishes. */
+  createdPayslipIds: string[];
 }
 
 /** A problem with one field, thrown by `prepare`. */

@@ -30,6 +30,8 @@ export interface ImportRunnerDeps {
   db: Db;
   logger: Logger;
   batchSize: number;
+  /** Announces new payslips once an upload has finished. */
+  publisher?: { payslipsCreated(ids: string[]): Promise<number> };
 }
 
 // Compiling a TypeBox schema costs far more than checking a row; do it once per schema, not per upload.
@@ -53,7 +55,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     const importRun = await db.importRun.create({
       data: { kind: definition.kind, total: items.length, apiTokenId: actor.apiTokenId ?? null },
     });
-    const ctx = { db, logger: log, now };
+    const ctx = { db, logger: log, now, createdPayslipIds: [] as string[] };
     const errors: RowError[] = [];
     const counts = { created: 0, updated: 0, unchanged: 0 };
     let processed = 0;
@@ -88,6 +90,10 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       }
 
       const extra = definition.finish ? await definition.finish(written, ctx) : {};
+      if (ctx.createdPayslipIds.length > 0 && deps.publisher) {
+        const announced = await deps.publisher.payslipsCreated(ctx.createdPayslipIds);
+        log.info({ importId: importRun.id, announced }, 'new payslips announced');
+      }
       const summary = await complete(importRun.id, ImportStatus.SUCCEEDED, processed, counts, errors, extra.noContacts ?? []);
       await audit(db, {
         actorType: 'API_TOKEN',

@@ -125,7 +125,8 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
     return duplicateKeys(rows, (v) => keyOf(v.employeeExternalId, v.period, v.kind), 'employeeId');
   },
 
-  async writeBatch(rows, { db }) {
+  async writeBatch(rows, ctx) {
+    const { db } = ctx;
     const errors: RowError[] = [];
     const employees = new Map(
       (await db.employee.findMany({
@@ -205,6 +206,7 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
         ],
       });
     }, BATCH_TRANSACTION);
+    ctx.createdPayslipIds.push(...created.map((c) => c.id));
     return { outcomes: split.outcomes, errors };
   },
 };

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 /** The payload of every job, by name: ids only, never personal data; handlers re-read state. */
 export interface JobPayloads {
   'deliver-code': { codeId: string };
+  'notify-payslip': { notificationId: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -12,6 +13,8 @@ export interface JobDefinition<N extends JobName = JobName> {
   attempts: number;
   /** Exponential backoff base: the n-th retry waits base × 2^(n-1). */
   backoffMs: number;
+  /** At most `max` jobs of this kind start per `durationMs`, across every worker of the queue. */
+  rateLimit?: { max: number; durationMs: number };
   /** Throws to retry; throws PermanentJobError to stop retrying. Must be safe to run twice. */
   handle(payload: JobPayloads[N], context: { attempt: number; logger: Logger }): Promise<void>;
   /** Once, after the last try failed (or a permanent failure). */

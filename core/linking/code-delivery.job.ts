@@ -6,7 +6,7 @@ import type { EmailSender } from '../delivery/email-sender.ts';
 import type { SmsGateway } from '../delivery/sms-gateway.ts';
 import { DEFAULT_LANGUAGE, type Language, type Translator } from '../i18n.ts';
 import { type JobDefinition, PermanentJobError } from '../jobs/job-definition.ts';
-import type { Notifier } from '../notify/notifier.ts';
+import { type Notifier, RecipientBlockedError } from '../notify/notifier.ts';
 import { generateCode, hashCode } from './code-crypto.ts';
 
 export interface CodeDeliveryDeps {
@@ -81,7 +81,9 @@ export function createCodeDeliveryJob(deps: CodeDeliveryDeps): JobDefinition<'de
       const notifier = deps.notifier();
       if (!code || code.consumedAt || !notifier) return;
       const t = translator.t(await languageOf(code.telegramUserId), 'linking');
-      await notifier.sendMessage(code.chatId, t('delivery.failed'));
+      await notifier.sendMessage(code.chatId, t('delivery.failed')).catch((error: unknown) => {
+        if (!(error instanceof RecipientBlockedError)) throw error;
+      });
     },
   };
 }

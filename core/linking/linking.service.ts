@@ -45,6 +45,7 @@ export type VerifyResult =
 
 export type Access = 'unlinked' | 'linked' | 'disabled';
 
+const PENDING_INPUT_TTL_MS = 10 * 60_000;
 const PUBLISHED: CabinetState[] = [CabinetState.PUBLISHED, CabinetState.INVITED, CabinetState.ACTIVE];
 const fullName = (e: { lastName: string; firstName: string; middleName: string | null }) =>
   [e.lastName, e.firstName, e.middleName].filter(Boolean).join(' ');
@@ -217,8 +218,11 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
       const disabled = employee.cabinetState === CabinetState.DISABLED || isDismissed(employee, new Date()) || employee.lockedAt !== null;
       access = disabled ? 'disabled' : employee.cabinetState === CabinetState.ACTIVE ? 'linked' : 'unlinked';
     }
+    const pendingFresh = account?.pendingInputAt && Date.now() - account.pendingInputAt.getTime() < PENDING_INPUT_TTL_MS;
     return {
       language: account?.language ?? null,
+      /** What the next text message answers, if the bot asked a question in the last few minutes. */
+      pendingInput: pendingFresh ? account!.pendingInput : null,
       access,
       employee: employee && access === 'linked'
         ? {
@@ -248,6 +252,14 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
     });
   }
 
+  /** Remembers, in the database, that the next text message answers a question (any instance may receive it). */
+  async function setPendingInput(user: TelegramUser, input: string | null): Promise<void> {
+    await db.telegramAccount.updateMany({
+      where: { telegramUserId: user.userId },
+      data: { pendingInput: input, pendingInputAt: input ? new Date() : null },
+    });
+  }
+
   async function setLanguage(user: TelegramUser, language: string): Promise<void> {
     await db.telegramAccount.upsert({
       where: { telegramUserId: user.userId },
@@ -263,7 +275,7 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
     return count > 0;
   }
 
-  return { identify, verify, session, logout, setLanguage, unlock };
+  return { identify, verify, session, logout, setLanguage, setPendingInput, unlock };
 }
 
 export type LinkingService = ReturnType<typeof createLinkingService>;

@@ -41,7 +41,7 @@ describe('linking a Telegram account with a one-time code', () => {
     await h.send(textUpdate(USER, codeIn(delivered.sms[0]!.text)));
     expect(h.lastTextTo(USER)).toMatch(/Готово, Мария!/);
     const menu = h.messagesTo(USER).at(-1)!.payload.reply_markup as { keyboard: { text: string }[][] };
-    expect(menu.keyboard.flat().map((b) => b.text)).toContain('👤 Кто я');
+    expect(menu.keyboard.flat().map((b) => b.text)).toEqual(['📄 Расчетный листок', '🏖 Отпуск', '📑 Справки', '🗂 Мои заявки', '⚙️ Настройки', '❓ Помощь']);
     const linked = await account(USER);
     expect(linked?.employee?.externalId).toBe('emp-1');
     expect(linked?.employee?.cabinetState).toBe('ACTIVE');

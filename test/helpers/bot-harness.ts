@@ -46,7 +46,7 @@ export async function createBotHarness(kind: DbKind = 'pglite', options: TestApp
   const calls: ApiCall[] = [];
   let failNext: { method: string; error: unknown } | undefined;
   const bot = createBot(
-    { linking: t.container.services.linking, translator, logger: t.container.logger, codeTtlMinutes: t.config.codes.ttlMinutes },
+    { linking: t.container.services.linking, payslips: t.container.services.payslips, vacations: t.container.services.vacations, translator, logger: t.container.logger, codeTtlMinutes: t.config.codes.ttlMinutes },
     { token: '42:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz', botInfo: BOT_INFO },
   );
   bot.api.config.use(async (_prev, method, payload) => {

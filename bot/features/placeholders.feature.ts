@@ -1,0 +1,14 @@
+import { Composer } from 'grammy';
+import type { BotContext } from '../context.ts';
+import { linkedEmployee } from './guards.ts';
+
+/** Certificates and requests arrive with a later issue; their menu places answer honestly until then. */
+export function placeholdersFeature(labels: string[]) {
+  const feature = new Composer<BotContext>();
+  const soon = async (ctx: BotContext) => {
+    if (await linkedEmployee(ctx)) await ctx.reply(ctx.t('coming_soon'));
+  };
+  feature.command(['certificates', 'requests'], soon);
+  feature.hears(labels, soon);
+  return feature;
+}
