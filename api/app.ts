@@ -15,6 +15,7 @@ import { cabinetRoutes } from './routes/cabinet.routes.ts';
 import { employeeRoutes } from './routes/employees.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { importRoutes } from './routes/imports.routes.ts';
+import { payslipRoutes } from './routes/payslips.routes.ts';
 import { type TelegramWebhook, telegramWebhookRoutes } from './routes/telegram-webhook.routes.ts';
 import './types.ts';
 
@@ -87,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     importRoutes(v1);
     cabinetRoutes(v1);
     employeeRoutes(v1);
+    payslipRoutes(v1);
   }, { prefix: '/api/v1' });
 
   return app;

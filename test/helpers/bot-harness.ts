@@ -17,6 +17,8 @@ export const BOT_INFO: UserFromGetMe = {
 export interface ApiCall {
   method: string;
   payload: Record<string, unknown>;
+  /** When the call was made (ms), to check pacing. */
+  at: number;
 }
 
 /** Delivery channels that keep what they would have sent. */
@@ -45,12 +47,15 @@ export async function createBotHarness(kind: DbKind = 'pglite', options: TestApp
   const translator = createTranslator();
   const calls: ApiCall[] = [];
   let failNext: { method: string; error: unknown } | undefined;
+  const failChats = new Map<number, unknown>();
   const bot = createBot(
     { linking: t.container.services.linking, payslips: t.container.services.payslips, vacations: t.container.services.vacations, translator, logger: t.container.logger, codeTtlMinutes: t.config.codes.ttlMinutes },
     { token: '42:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz', botInfo: BOT_INFO },
   );
   bot.api.config.use(async (_prev, method, payload) => {
-    calls.push({ method, payload: payload as Record<string, unknown> });
+    calls.push({ method, payload: payload as Record<string, unknown>, at: Date.now() });
+    const chatFailure = failChats.get((payload as { chat_id?: number }).chat_id ?? -1);
+    if (chatFailure && method === 'sendMessage') throw chatFailure;
     if (failNext && failNext.method === method) {
       const { error } = failNext;
       failNext = undefined;
@@ -69,6 +74,19 @@ export async function createBotHarness(kind: DbKind = 'pglite', options: TestApp
     bot,
     calls,
     prisma: t.testDb.database.prisma,
+    /** Makes every sendMessage to `chatId` fail with `error` (e.g. a 403 from a user who blocked the bot). */
+    failChat(chatId: number, error: unknown) {
+      failChats.set(chatId, error);
+    },
+    /** The bytes and name of documents sent to a chat. */
+    documentsTo(chatId: number): { fileName: string; data: Buffer; caption: string; payload: Record<string, unknown> }[] {
+      return calls
+        .filter((c) => c.method === 'sendDocument' && c.payload.chat_id === chatId)
+        .map((c) => {
+          const file = c.payload.document as { filename?: string; fileData: Buffer };
+          return { fileName: file.filename ?? '', data: file.fileData, caption: String(c.payload.caption ?? ''), payload: c.payload };
+        });
+    },
     /** Makes the next call of `method` fail with `error`. */
     failNext(method: string, error: unknown) {
       failNext = { method, error };
