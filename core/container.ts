@@ -17,6 +17,7 @@ import { createCodeDeliveryJob } from './linking/code-delivery.job.ts';
 import { createLinkingService } from './linking/linking.service.ts';
 import type { Logger } from './logger.ts';
 import type { Notifier } from './notify/notifier.ts';
+import { createLocalSendGate, createRedisSendGate } from './notify/send-gate.ts';
 import { createPayslipNotificationJob } from './payslips/payslip-notification.job.ts';
 import { createPayslipPublisher } from './payslips/payslip-publisher.ts';
 import { createPayslipService } from './payslips/payslip.service.ts';
@@ -55,6 +56,9 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps) {
   const { database, config, logger, translator, channels, notifier } = deps;
   const db = database.prisma;
+  const sendGate = config.redisUrl
+    ? createRedisSendGate({ url: config.redisUrl, key: `${config.queuePrefix}:send-gate`, max: config.payslips.notifyRatePerSecond })
+    : createLocalSendGate(config.payslips.notifyRatePerSecond);
   const definitions: JobDefinitions = {
     'deliver-code': createCodeDeliveryJob({
       db,
@@ -70,7 +74,7 @@ export function createServices(deps: ServiceDeps) {
       db,
       translator,
       notifier: () => notifier.current,
-      ratePerSecond: config.payslips.notifyRatePerSecond,
+      gate: sendGate,
       retry: deps.deliveryRetry ? { attempts: 4, backoffMs: 300 } : undefined,
     }),
   };
@@ -84,6 +88,7 @@ export function createServices(deps: ServiceDeps) {
   const publisher = createPayslipPublisher({ db, jobs, enabled: () => config.bot.enabled || notifier.current !== undefined });
   return {
     jobs,
+    sendGate,
     imports: createImportRunner({ db, logger, batchSize: config.imports.batchSize, publisher }),
     payslips: createPayslipService({
       db,
@@ -133,6 +138,7 @@ export function assembleContainer(
     notifier,
     close: async () => {
       await services.jobs.close();
+      await services.sendGate.close();
       channels.email?.close();
       await database.close();
     },

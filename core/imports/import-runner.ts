@@ -142,7 +142,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
 
   const get = (id: string) => getImportSummary(db, id);
 
-  return { run, get };
+  return { run, get, publisher: deps.publisher };
 }
 
 export type ImportRunner = ReturnType<typeof createImportRunner>;

@@ -56,7 +56,6 @@ export function createBullmqQueue(options: { url: string; prefix: string; defini
             connection,
             prefix,
             concurrency: options.concurrency ?? 5,
-            ...(definition.rateLimit ? { limiter: { max: definition.rateLimit.max, duration: definition.rateLimit.durationMs } } : {}),
           },
         );
         worker.on('failed', (job, error) => {

@@ -11,31 +11,6 @@ export function createInProcessQueue(definitions: JobDefinitions, logger: Logger
   let closed = false;
   const waiters: (() => void)[] = [];
 
-  // One limiter per job kind: each start waits for a slot in a sliding window, first come first served.
-  const limiters = new Map<JobName, () => Promise<void>>();
-  const limiterFor = (name: JobName) => {
-    const limit = definitions[name].rateLimit;
-    if (!limit) return undefined;
-    let limiter = limiters.get(name);
-    if (!limiter) {
-      const starts: number[] = [];
-      let chain = Promise.resolve();
-      limiter = () => {
-        chain = chain.then(async () => {
-          if (starts.length >= limit.max) {
-            const wait = starts[starts.length - limit.max]! + limit.durationMs - Date.now();
-            if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-          }
-          starts.push(Date.now());
-          if (starts.length > limit.max) starts.shift();
-        });
-        return chain;
-      };
-      limiters.set(name, limiter);
-    }
-    return limiter;
-  };
-
   const settle = () => {
     if (running.size === 0) for (const resolve of waiters.splice(0)) resolve();
   };
@@ -43,10 +18,8 @@ export function createInProcessQueue(definitions: JobDefinitions, logger: Logger
   async function run<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
     const definition = definitions[name] as unknown as JobDefinition<N>;
     const log = logger.child({ job: name });
-    const limit = limiterFor(name);
     for (let attempt = 1; ; attempt++) {
       try {
-        if (limit) await limit();
         await definition.handle(payload, { attempt, logger: log });
         return;
       } catch (error) {

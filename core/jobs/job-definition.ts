@@ -13,8 +13,6 @@ export interface JobDefinition<N extends JobName = JobName> {
   attempts: number;
   /** Exponential backoff base: the n-th retry waits base × 2^(n-1). */
   backoffMs: number;
-  /** At most `max` jobs of this kind start per `durationMs`, across every worker of the queue. */
-  rateLimit?: { max: number; durationMs: number };
   /** Throws to retry; throws PermanentJobError to stop retrying. Must be safe to run twice. */
   handle(payload: JobPayloads[N], context: { attempt: number; logger: Logger }): Promise<void>;
   /** Once, after the last try failed (or a permanent failure). */

@@ -3,6 +3,7 @@ import { CabinetState } from '../db/generated/enums.ts';
 import { DEFAULT_LANGUAGE, type Language, type Translator } from '../i18n.ts';
 import type { JobDefinition } from '../jobs/job-definition.ts';
 import { type Notifier, RecipientBlockedError } from '../notify/notifier.ts';
+import type { SendGate } from '../notify/send-gate.ts';
 import { formatPeriod } from '../pdf/format.ts';
 import { toShortId } from './short-id.ts';
 
@@ -13,15 +14,17 @@ export class ChatBusyError extends Error {
 }
 
 /**
- * Sends one "your payslip is ready" message with Open and «Ознакомлен» buttons. Overall pace is the queue's rate
- * limit; the per-chat pace (one a second) is kept in the database so it holds across workers. A user who blocked
+ * Sends one "your payslip is ready" message with Open and «Ознакомлен» buttons. The overall pace comes from the send
+ * gate (shared through Redis when there is one); the per-chat pace (one a second) is kept in the database, so both
+ * hold across workers. A user who blocked
  * the bot is marked and skipped without retries, and never holds up the others.
  */
 export function createPayslipNotificationJob(deps: {
   db: Db;
   translator: Translator;
   notifier: () => Notifier | undefined;
-  ratePerSecond: number;
+  /** Paces sends overall (NOTIFY_RATE_PER_SECOND), right before each message goes out. */
+  gate: SendGate;
   retry?: { attempts: number; backoffMs: number };
 }): JobDefinition<'notify-payslip'> {
   const { db, translator } = deps;
@@ -29,7 +32,6 @@ export function createPayslipNotificationJob(deps: {
     name: 'notify-payslip',
     attempts: deps.retry?.attempts ?? 6,
     backoffMs: deps.retry?.backoffMs ?? 1000,
-    rateLimit: { max: deps.ratePerSecond, durationMs: 1000 },
 
     async handle({ notificationId }) {
       const notification = await db.payslipNotification.findUnique({
@@ -48,6 +50,7 @@ export function createPayslipNotificationJob(deps: {
       const language = (account.language as Language | null) ?? DEFAULT_LANGUAGE;
       const t = translator.t(language, 'payslip');
       const id = toShortId(notification.payslipId);
+      await deps.gate.acquire();
       try {
         await notifier.sendMessage(account.chatId, t('published', { period: formatPeriod(notification.period, language) }), {
           buttons: [[{ text: t('open'), data: `ps:${id}` }, { text: t('acknowledge'), data: `ack:${id}` }]],

@@ -57,6 +57,7 @@ export async function createTestApp(kind: DbKind, options: TestAppOptions = {}):
     },
     close: async () => {
       await container.services.jobs.close();
+      await container.services.sendGate.close();
       await app.close();
       await testDb.drop();
     },

@@ -1,0 +1,99 @@
+import { GrammyError } from 'grammy';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { department, employee, organization, payslip } from '../fixtures/hr-rows.ts';
+import { callbackUpdate, contactUpdate, textUpdate } from '../fixtures/telegram-updates.ts';
+import { capturingChannels, codeIn, createBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
+
+const RATE = 4;
+const EMPLOYEES = 10;
+const chatOf = (n: number) => 7000 + n;
+const BLOCKED = chatOf(3);
+
+describe('payday notifications', () => {
+  let h: BotHarness;
+  const delivered = capturingChannels();
+
+  beforeAll(async () => {
+    h = await createBotHarness('pglite', { channels: delivered.channels, env: { NOTIFY_RATE_PER_SECOND: String(RATE) } });
+    const upload = (name: string, items: unknown[]) => h.t.request({ method: 'POST', url: `/api/v1/imports/${name}`, token: h.t.tokens.import, body: { items } });
+    await upload('organizations', [organization()]);
+    await upload('departments', [department()]);
+    await upload('employees', Array.from({ length: EMPLOYEES + 1 }, (_, i) => employee(i + 1)));
+    await h.t.request({ method: 'POST', url: '/api/v1/cabinets/publish', token: h.t.tokens.admin, body: { all: true } });
+    // Everyone but the last employee signs in through the bot.
+    for (let n = 1; n <= EMPLOYEES; n++) {
+      const before = delivered.sms.length;
+      await h.send(contactUpdate(chatOf(n), `+791200000${String(n).padStart(2, '0')}`));
+      await h.send(textUpdate(chatOf(n), codeIn(delivered.sms[before]!.text)));
+    }
+    h.failChat(BLOCKED, new GrammyError('Forbidden', { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' }, 'sendMessage', {}));
+  });
+  afterAll(async () => h?.close());
+
+  const uploadPayslips = (period: string, extra: Partial<Parameters<typeof payslip>[2]> = {}) =>
+    h.t.request({ method: 'POST', url: '/api/v1/imports/payslips', token: h.t.tokens.import, body: { items: Array.from({ length: EMPLOYEES + 1 }, (_, i) => payslip(`emp-${i + 1}`, period, extra)) } });
+  const notices = (period: RegExp) => h.calls.filter((c) => c.method === 'sendMessage' && period.test(String(c.payload.text)));
+
+  it('tells each linked employee once, at the configured pace, and skips a user who blocked the bot', async () => {
+    h.clearCalls();
+    expect((await uploadPayslips('2026-10')).json()).toMatchObject({ created: EMPLOYEES + 1 });
+    await h.t.container.services.jobs.idle();
+
+    const sent = notices(/октябрь 2026/).filter((c) => c.payload.chat_id !== BLOCKED);
+    expect(sent.map((c) => c.payload.chat_id).sort()).toEqual(Array.from({ length: EMPLOYEES }, (_, i) => chatOf(i + 1)).filter((c) => c !== BLOCKED).sort());
+    const buttons = (sent[0]!.payload.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard.flat();
+    expect(buttons.map((b) => b.text)).toEqual(['📄 Открыть', '✅ Ознакомлен']);
+
+    // Pacing: any RATE + 1 consecutive sends span a second. The gate decides a few ms before the transport call
+    // is captured, and other jobs share the event loop meanwhile, hence the margin; unpaced, all ten sends would
+    // land within a few milliseconds.
+    const times = notices(/октябрь 2026/).map((c) => c.at).sort((a, b) => a - b);
+    expect(times).toHaveLength(EMPLOYEES);
+    for (let i = RATE; i < times.length; i++) expect(times[i]! - times[i - RATE]!, `send ${i}`).toBeGreaterThanOrEqual(1000 - 60);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(Math.floor((EMPLOYEES - 1) / RATE) * 1000 - 60);
+
+    const blocked = await h.prisma.telegramAccount.findUniqueOrThrow({ where: { telegramUserId: BigInt(BLOCKED) } });
+    expect(blocked.blockedAt).not.toBeNull();
+    const rows = await h.prisma.payslipNotification.findMany({ where: { period: '2026-10' } });
+    expect(rows).toHaveLength(EMPLOYEES);
+    expect(rows.filter((r) => r.skipped === 'BLOCKED')).toHaveLength(1);
+    expect(rows.filter((r) => r.sentAt !== null)).toHaveLength(EMPLOYEES - 1);
+
+    // The Open button of the notice brings the PDF.
+    await h.send(callbackUpdate(chatOf(1), buttons[0]!.callback_data));
+    expect(h.documentsTo(chatOf(1)).map((d) => d.fileName)).toEqual(['payslip-2026-10.pdf']);
+  });
+
+  it('sends nothing again for a replayed or corrected upload of the same period', async () => {
+    h.clearCalls();
+    expect((await uploadPayslips('2026-10')).json()).toMatchObject({ unchanged: EMPLOYEES + 1 });
+    expect((await uploadPayslips('2026-10', { debtEnd: 1 })).json()).toMatchObject({ updated: EMPLOYEES + 1 });
+    await h.t.container.services.jobs.idle();
+    expect(h.calls.filter((c) => c.method === 'sendMessage')).toEqual([]);
+    // Even announcing the same payslips twice yields one notification per employee and period.
+    const ids = (await h.prisma.payslip.findMany({ where: { period: '2026-10' }, select: { id: true } })).map((p) => p.id);
+    expect(await h.t.container.services.imports.publisher?.payslipsCreated(ids)).toBe(0);
+  });
+
+  it('announces a new period, at most one message a second per chat, and keeps skipping the blocked user', async () => {
+    h.clearCalls();
+    await uploadPayslips('2026-11');
+    await h.t.container.services.jobs.idle();
+    const sent = notices(/ноябрь 2026/);
+    expect(sent.filter((c) => c.payload.chat_id !== BLOCKED)).toHaveLength(EMPLOYEES - 1);
+    expect(sent.filter((c) => c.payload.chat_id === BLOCKED)).toEqual([]);
+    const lastNotified = await h.prisma.telegramAccount.findMany({ where: { notifiedAt: { not: null } } });
+    expect(lastNotified).toHaveLength(EMPLOYEES - 1);
+  });
+
+  it('tells only the newest new period when a whole year arrives at once', async () => {
+    h.clearCalls();
+    const res = await h.t.request({
+      method: 'POST', url: '/api/v1/imports/payslips', token: h.t.tokens.import,
+      body: { items: ['2025-01', '2025-02', '2025-03'].map((p) => payslip('emp-1', p)) },
+    });
+    expect(res.json().created).toBe(3);
+    await h.t.container.services.jobs.idle();
+    expect(notices(/2025/).map((c) => String(c.payload.text))).toEqual(['Готов расчетный листок за март 2025 г.']);
+  });
+});
