@@ -45,6 +45,10 @@ describe('bot and code configuration', () => {
   it('demands a code secret in production and an API id for SMS.ru', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', BOT_TOKEN: '123456:ABCdefGHIjklMNOpqrSTUvwx' })).toThrowError(/CODE_SECRET/);
     expect(() => loadConfig({ SMS_PROVIDER: 'smsru' })).toThrowError(/SMSRU_API_ID/);
+    expect(() => loadConfig({ NODE_ENV: 'production', BOT_TOKEN: '123456:ABCdefGHIjklMNOpqrSTUvwx', CODE_SECRET: 'x'.repeat(16) })).toThrowError(/PDF_PASSWORD_KEY/);
+    expect(loadConfig({ NODE_ENV: 'production', BOT_TOKEN: '123456:ABCdefGHIjklMNOpqrSTUvwx', CODE_SECRET: 'x'.repeat(16), PDF_PASSWORD_KEY: 'y'.repeat(16) }).payslips)
+      .toEqual({ passwordKey: 'y'.repeat(16), notifyRatePerSecond: 25, timeZone: 'Europe/Moscow' });
+    expect(() => loadConfig({ TIMEZONE: 'Mars/Olympus' })).toThrowError(/TIMEZONE/);
   });
 
   it('writes codes to the log only in development without SMTP or SMS', () => {

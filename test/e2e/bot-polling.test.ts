@@ -39,6 +39,7 @@ describe('npm start with a bot, end to end', () => {
         BOT_TOKEN: TOKEN,
         TELEGRAM_API_ROOT: telegram.config.apiURL,
         CODE_SECRET: 'e2e-secret-0123456789abcdef',
+        PDF_PASSWORD_KEY: 'e2e-pdf-key-0123456789abcdef',
         SMTP_URL: sink.url,
         MAIL_FROM: 'Kabinet <no-reply@romashka.ru>',
       },
