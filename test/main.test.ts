@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/free-port.ts';
 
 /** The real entry point, as `npm start` runs it, on a fresh embedded database. */
 describe('npm start', () => {
@@ -50,15 +50,4 @@ async function until(check: () => Promise<boolean>, what: string, output: () => 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} did not answer within ${timeoutMs} ms; process output:\n${output()}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }

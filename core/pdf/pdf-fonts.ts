@@ -44,8 +44,6 @@ export interface PdfFonts {
   commonCharacters: string;
 }
 
-export type FontName = 'regular' | 'bold';
-
 // pdfkit internals this module (and only this module) touches: the document's current embedded font and its
 // font-family table. Both are stable across pdfkit 0.1x; tests render and read back real PDFs.
 interface PdfkitInternals {
@@ -151,9 +149,9 @@ const COMMON =
  * 1. parsing the TTF file for every document (`registerFont(name, bytes)` re-parses it);
  * 2. shaping every word again in every document (pdfkit's layout cache lives and dies with the document);
  * 3. building the embedded font subset again for every document.
- * Here the font is parsed once per process, shaped runs are cached for the process (pdfkit scales positions in
- * place, so each caller gets its own copy), and subset bytes are cached by their glyph list, which is the same
- * for most documents because every document first encodes the same common characters in the same order.
+ * Here the font is parsed once per process, pdfkit's own layout cache is shared by every document (prepareDocument),
+ * numbers skip OpenType shaping, and subset bytes are cached by their glyph list, which is the same for most
+ * documents because every document first encodes the same common characters in the same order.
  */
 function share(bytes: Buffer): SharedFont {
   const font = create(bytes) as unknown as FontkitFont & { unitsPerEm: number };
@@ -176,9 +174,7 @@ function share(bytes: Buffer): SharedFont {
 }
 
 function shareFont(font: FontkitFont): object {
-  const runs = new Map<string, GlyphRun>();
   const subsets = new Map<string, Uint8Array>();
-  const MAX_CACHED_RUNS = 50_000;
   const shared = Object.create(font as object) as FontkitFont;
   const glyphs = new Map<number, Glyph>();
   const glyphFor = (codePoint: number) => {
@@ -189,7 +185,10 @@ function shareFont(font: FontkitFont): object {
     }
     return glyph;
   };
-  const simpleRun = (text: string): GlyphRun => {
+  // pdfkit caches runs itself (the per-font layout cache, shared across documents by prepareDocument) and scales
+  // each new run in place, so every call here must return a fresh run.
+  shared.layout = (text, features) => {
+    if (features || !NUMERIC.test(text)) return font.layout(text, features);
     const runGlyphs = [...text].map((ch) => glyphFor(ch.codePointAt(0)!));
     return {
       glyphs: runGlyphs,
@@ -198,20 +197,6 @@ function shareFont(font: FontkitFont): object {
         return this.positions.reduce((sum, p) => sum + (p.xAdvance ?? 0), 0);
       },
     } as GlyphRun;
-  };
-  shared.layout = (text, features) => {
-    if (features) return font.layout(text, features);
-    if (NUMERIC.test(text)) return simpleRun(text);
-    let run = runs.get(text);
-    if (!run) {
-      run = font.layout(text);
-      if (runs.size >= MAX_CACHED_RUNS) runs.clear();
-      runs.set(text, run);
-    }
-    const copy = Object.create(Object.getPrototypeOf(run) as object) as GlyphRun;
-    Object.assign(copy, run);
-    copy.positions = run.positions.map((p) => ({ ...p }));
-    return copy;
   };
   shared.createSubset = () => {
     const subset = font.createSubset();

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TelegramServer } from 'telegram-test-api/lib/telegramServer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.ts';
 import { seedLinkingEmployees } from '../fixtures/linking-setup.ts';
 import { codeIn } from '../helpers/bot-harness.ts';
 import { startSmtpSink } from '../helpers/smtp-sink.ts';
@@ -98,14 +98,3 @@ describe('npm start with a bot, end to end', () => {
     expect(output).not.toContain('emp1@romashka.ru');
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
