@@ -10,6 +10,8 @@ import { installShutdown } from './core/shutdown.ts';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
+const HOUSEKEEPING_INTERVAL_MS = 3600_000;
+
 async function main(): Promise<void> {
   const { config, logger } = bootstrap();
 
@@ -76,6 +78,13 @@ async function main(): Promise<void> {
     container = await containerPromise;
     logger.info({ jobs: container.services.jobs.kind }, 'database ready');
     await container.services.jobs.startWorkers();
+    const housekeeping = () =>
+      container.services.housekeeping.run().then(
+        (done) => logger.info(done, 'housekeeping'),
+        (error: unknown) => logger.warn({ err: safeError(error) }, 'housekeeping failed'),
+      );
+    void housekeeping();
+    setInterval(housekeeping, HOUSEKEEPING_INTERVAL_MS).unref();
   } catch (error) {
     logger.fatal({ err: safeError(error), reason: (error as Error).message }, 'could not open or migrate the database, or reach Redis');
     await app.close();

@@ -6,6 +6,7 @@ import { openDatabase, type Database } from './db/database.ts';
 import { createSmtpSender, type EmailSender } from './delivery/email-sender.ts';
 import { createSmsRuGateway, type SmsGateway } from './delivery/sms-gateway.ts';
 import { createEmployeeDirectory } from './employees/employee-directory.ts';
+import { createHousekeeping } from './housekeeping.ts';
 import type { Translator } from './i18n.ts';
 import { createIdempotencyService } from './idempotency/idempotency.service.ts';
 import { createImportRunner } from './imports/index.ts';
@@ -84,6 +85,7 @@ export function createServices(deps: ServiceDeps) {
       ? createBullmqQueue({ url: config.redisUrl, prefix: config.queuePrefix, definitions, logger })
       : createInProcessQueue(definitions, logger);
   const invitations = createInvitationService(db);
+  const idempotency = createIdempotencyService(db, config.imports.idempotencyTtlHours);
   // Notifications need a bot: in a process without BOT_TOKEN (and so no notifier) new payslips stay silent.
   const publisher = createPayslipPublisher({ db, jobs, enabled: () => config.bot.enabled || notifier.current !== undefined });
   return {
@@ -102,7 +104,8 @@ export function createServices(deps: ServiceDeps) {
     publishing: createPublishingService(db),
     employees: createEmployeeDirectory(db),
     apiTokens: createApiTokenService(db),
-    idempotency: createIdempotencyService(db, config.imports.idempotencyTtlHours),
+    idempotency,
+    housekeeping: createHousekeeping({ db, idempotency }),
     invitations,
     linking: createLinkingService({ db, jobs, codes: config.codes, invitations }),
   };

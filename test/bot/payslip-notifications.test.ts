@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { GrammyError } from 'grammy';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBullmqQueue } from '../../core/jobs/bullmq-queue.ts';
+import type { ServiceDeps } from '../../core/container.ts';
+import { createLogger } from '../../core/logger.ts';
 import { department, employee, organization, payslip } from '../fixtures/hr-rows.ts';
 import { callbackUpdate, contactUpdate, textUpdate } from '../fixtures/telegram-updates.ts';
 import { capturingChannels, codeIn, createBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
@@ -9,12 +14,21 @@ const EMPLOYEES = 10;
 const chatOf = (n: number) => 7000 + n;
 const BLOCKED = chatOf(3);
 
-describe('payday notifications', () => {
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// Per file and run, so parallel files and reruns never share queues or the send gate.
+const PREFIX = `kabinet-test-${process.pid}-${randomBytes(3).toString('hex')}`;
+const bullmq: ServiceDeps['jobQueue'] = (definitions) => createBullmqQueue({ url: REDIS_URL, prefix: PREFIX, definitions, logger: createLogger({ level: 'silent' }) });
+
+describe.each([
+  ['in-process jobs', {}, undefined],
+  ['BullMQ jobs and the Redis-shared send gate', { REDIS_URL, QUEUE_PREFIX: PREFIX }, bullmq],
+] as const)('payday notifications, %s', (_name, extraEnv, jobQueue) => {
   let h: BotHarness;
   const delivered = capturingChannels();
 
   beforeAll(async () => {
-    h = await createBotHarness('pglite', { channels: delivered.channels, env: { NOTIFY_RATE_PER_SECOND: String(RATE) } });
+    h = await createBotHarness('pglite', { channels: delivered.channels, env: { NOTIFY_RATE_PER_SECOND: String(RATE), ...extraEnv }, ...(jobQueue ? { jobQueue } : {}) });
+    await h.t.container.services.jobs.startWorkers();
     const upload = (name: string, items: unknown[]) => h.t.request({ method: 'POST', url: `/api/v1/imports/${name}`, token: h.t.tokens.import, body: { items } });
     await upload('organizations', [organization()]);
     await upload('departments', [department()]);
@@ -28,7 +42,13 @@ describe('payday notifications', () => {
     }
     h.failChat(BLOCKED, new GrammyError('Forbidden', { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' }, 'sendMessage', {}));
   });
-  afterAll(async () => h?.close());
+  afterAll(async () => {
+    await h?.close();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${PREFIX}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
 
   const uploadPayslips = (period: string, extra: Partial<Parameters<typeof payslip>[2]> = {}) =>
     h.t.request({ method: 'POST', url: '/api/v1/imports/payslips', token: h.t.tokens.import, body: { items: Array.from({ length: EMPLOYEES + 1 }, (_, i) => payslip(`emp-${i + 1}`, period, extra)) } });
