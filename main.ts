@@ -62,8 +62,19 @@ async function main(): Promise<void> {
         }
       : {}),
   });
+  let housekeepingTimer: NodeJS.Timeout | undefined;
+  let housekeepingRun: Promise<unknown> = Promise.resolve();
+  // Closed last to first: the bot stops taking updates, HTTP drains, housekeeping finishes its queries, and only
+  // then is the database closed (closing PGlite under a running query never returns).
   installShutdown(logger, [
     { name: 'database and jobs', close: async () => (await containerPromise.catch(() => undefined))?.close() },
+    {
+      name: 'housekeeping',
+      close: async () => {
+        clearInterval(housekeepingTimer);
+        await housekeepingRun;
+      },
+    },
     { name: 'http', close: () => app.close() },
     { name: 'telegram', close: async () => telegram?.stop() },
   ]);
@@ -78,13 +89,15 @@ async function main(): Promise<void> {
     container = await containerPromise;
     logger.info({ jobs: container.services.jobs.kind }, 'database ready');
     await container.services.jobs.startWorkers();
-    const housekeeping = () =>
-      container.services.housekeeping.run().then(
+    const housekeeping = () => {
+      housekeepingRun = container.services.housekeeping.run().then(
         (done) => logger.info(done, 'housekeeping'),
         (error: unknown) => logger.warn({ err: safeError(error) }, 'housekeeping failed'),
       );
-    void housekeeping();
-    setInterval(housekeeping, HOUSEKEEPING_INTERVAL_MS).unref();
+    };
+    housekeeping();
+    housekeepingTimer = setInterval(housekeeping, HOUSEKEEPING_INTERVAL_MS);
+    housekeepingTimer.unref();
   } catch (error) {
     logger.fatal({ err: safeError(error), reason: (error as Error).message }, 'could not open or migrate the database, or reach Redis');
     await app.close();
