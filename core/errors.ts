@@ -17,5 +17,3 @@ export class AppError extends Error {
 }
 
 export const validationError = (code: string, params?: Record<string, string | number>) => new AppError(code, 'validation', params);
-export const notFound = (code: string, params?: Record<string, string | number>) => new AppError(code, 'not_found', params);
-export const conflict = (code: string, params?: Record<string, string | number>) => new AppError(code, 'conflict', params);

@@ -21,11 +21,6 @@ const FASTIFY_CODES: Record<string, { status: number; code: string }> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'MALFORMED_JSON' },
 };
 
-export interface ErrorBody {
-  code: string;
-  message: string;
-}
-
 /** One place that turns every failure into `{code, message}` in the caller's language; 5xx details stay in the log. */
 export function useErrorHandler(app: FastifyInstance, bodyLimitBytes: number): void {
   app.setErrorHandler((error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts';
 import { CabinetScopeKind, CabinetState, Role } from '../db/generated/enums.ts';
 import { validationError } from '../errors.ts';
 import { buildScope, SETTINGS_ID } from './scope.ts';
+import { fullName } from '../employees/employee-name.ts';
 
 export interface CabinetSettingsInput {
   /** Latin address, e.g. "romashka". */
@@ -39,7 +40,7 @@ export function createCabinetSettingsService(db: Db) {
     return {
       configured: true,
       address: settings.address,
-      responsibleEmployee: r ? { employeeId: r.externalId, fullName: [r.lastName, r.firstName, r.middleName].filter(Boolean).join(' ') } : null,
+      responsibleEmployee: r ? { employeeId: r.externalId, fullName: fullName(r) } : null,
       scope: {
         kind: settings.scopeKind,
         organizationIds: settings.scopeOrganizations.map((s) => s.organization.externalId).sort(),

@@ -8,7 +8,6 @@ import { PrismaClient } from './generated/client.ts';
 import { applyMigrations, pendingMigrations, type SqlExecutor } from './migrate.ts';
 import type { MigrationFile } from './migrations.ts';
 
-export { PrismaClient };
 export type Db = PrismaClient;
 
 export interface Database {

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import type { CabinetState } from '../db/generated/enums.ts';
 import { validationError } from '../errors.ts';
+import { fullName } from './employee-name.ts';
 
 export interface EmployeeFilter {
   state?: CabinetState;
@@ -71,7 +72,7 @@ export function createEmployeeDirectory(db: Db) {
       items: rows.map((e) => ({
         employeeId: e.externalId,
         personnelNumber: e.personnelNumber,
-        fullName: [e.lastName, e.firstName, e.middleName].filter(Boolean).join(' '),
+        fullName: fullName(e),
         position: e.position,
         organizationId: e.organization.externalId,
         departmentId: e.department?.externalId ?? null,

@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { ImportKind } from '../db/generated/enums.ts';
 import { fingerprint } from '../util/ids.ts';
-import { BATCH_TRANSACTION, classify, duplicateKeys, type ImportDefinition, type RowError } from './import-definition.ts';
+import { BATCH_TRANSACTION, classify, duplicateKeys, type ImportDefinition, organizationIds, type RowError } from './import-definition.ts';
 import { Id } from './row-types.ts';
 
 export const DepartmentRow = Type.Object(
@@ -44,12 +44,7 @@ export const departmentsImport: ImportDefinition<DepartmentRow, PreparedDepartme
 
   async checkUpload(rows, { db }) {
     const errors: RowError[] = duplicateKeys(rows, (v) => v.externalId, 'id');
-    const organizations = new Set(
-      (await db.organization.findMany({
-        where: { externalId: { in: [...new Set(rows.map((r) => r.value.organizationExternalId))] } },
-        select: { externalId: true },
-      })).map((o) => o.externalId),
-    );
+    const organizations = await organizationIds(db, rows.map((r) => r.value.organizationExternalId));
     const stored = await db.department.findMany({
       select: { externalId: true, organization: { select: { externalId: true } }, parent: { select: { externalId: true } } },
     });
@@ -76,12 +71,7 @@ export const departmentsImport: ImportDefinition<DepartmentRow, PreparedDepartme
   },
 
   async writeBatch(rows, { db }) {
-    const organizations = new Map(
-      (await db.organization.findMany({
-        where: { externalId: { in: [...new Set(rows.map((r) => r.value.organizationExternalId))] } },
-        select: { id: true, externalId: true },
-      })).map((o) => [o.externalId, o.id]),
-    );
+    const organizations = await organizationIds(db, rows.map((r) => r.value.organizationExternalId));
     const existing = await db.department.findMany({
       where: { externalId: { in: rows.map((r) => r.value.externalId) } },
       select: { id: true, externalId: true, sourceHash: true },

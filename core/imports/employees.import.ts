@@ -3,10 +3,11 @@ import { loadScope } from '../cabinet/scope.ts';
 import { CabinetState, ImportKind } from '../db/generated/enums.ts';
 import { fingerprint } from '../util/ids.ts';
 import {
-  BATCH_TRANSACTION, classify, duplicateKeys, field, type ImportDefinition, type NoContactEmployee, type RowError,
+  BATCH_TRANSACTION, classify, duplicateKeys, field, type ImportDefinition, type NoContactEmployee, organizationIds, type RowError,
 } from './import-definition.ts';
 import { normalizeEmail, normalizePhone, optionalText, toDate } from './normalize.ts';
 import { Id, OptionalDate, OptionalText } from './row-types.ts';
+import { fullName, isDismissed } from '../employees/employee-name.ts';
 
 export const EmployeeRow = Type.Object(
   {
@@ -49,8 +50,6 @@ interface PreparedEmployee {
   sourceHash: string;
 }
 
-const isDismissed = (dismissedAt: Date | null, now: Date) => dismissedAt !== null && dismissedAt.getTime() <= now.getTime();
-
 export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = {
   kind: ImportKind.EMPLOYEES,
   rowSchema: EmployeeRow,
@@ -79,12 +78,7 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
 
   async writeBatch(rows, { db, now }) {
     const errors: RowError[] = [];
-    const organizations = new Map(
-      (await db.organization.findMany({
-        where: { externalId: { in: [...new Set(rows.map((r) => r.value.organizationExternalId))] } },
-        select: { id: true, externalId: true },
-      })).map((o) => [o.externalId, o.id]),
-    );
+    const organizations = await organizationIds(db, rows.map((r) => r.value.organizationExternalId));
     const departmentIds = [...new Set(rows.flatMap((r) => (r.value.departmentExternalId ? [r.value.departmentExternalId] : [])))];
     const departments = new Map(
       (await db.department.findMany({
@@ -180,7 +174,7 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
     const noContacts: NoContactEmployee[] = employees.filter((e) => scope.includes(e)).map((e) => ({
       employeeId: e.externalId,
       personnelNumber: e.personnelNumber,
-      fullName: [e.lastName, e.firstName, e.middleName].filter(Boolean).join(' '),
+      fullName: fullName(e),
     }));
     return { noContacts };
   },

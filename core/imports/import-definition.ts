@@ -109,3 +109,11 @@ export function duplicateKeys<T>(rows: Indexed<T>[], keyOf: (v: T) => string, fi
   }
   return errors;
 }
+
+/** Kabinet ids of the organizations an upload names, by payroll id; unknown ids are simply absent. */
+export async function organizationIds(db: Db, externalIds: Iterable<string>): Promise<Map<string, string>> {
+  const ids = [...new Set(externalIds)];
+  if (ids.length === 0) return new Map();
+  const rows = await db.organization.findMany({ where: { externalId: { in: ids } }, select: { id: true, externalId: true } });
+  return new Map(rows.map((o) => [o.externalId, o.id]));
+}

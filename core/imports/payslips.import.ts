@@ -2,7 +2,7 @@ import Type, { type Static } from 'typebox';
 import { ImportKind, PayslipKind, PayslipSection } from '../db/generated/enums.ts';
 import { fingerprint, uuidv7 } from '../util/ids.ts';
 import {
-  BATCH_TRANSACTION, classify, duplicateKeys, field, type ImportDefinition, type RowError, RowFieldError,
+  BATCH_TRANSACTION, classify, duplicateKeys, field, type ImportDefinition, organizationIds, type RowError, RowFieldError,
 } from './import-definition.ts';
 import { optionalText, toKopecks, toPeriod, toQuantity } from './normalize.ts';
 import { Id, Money, OptionalMoney, OptionalText, Quantity } from './row-types.ts';
@@ -134,13 +134,7 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
         select: { id: true, externalId: true, organizationId: true, position: true, department: { select: { name: true } } },
       })).map((e) => [e.externalId, e]),
     );
-    const organizationExternalIds = [...new Set(rows.flatMap((r) => (r.value.organizationExternalId ? [r.value.organizationExternalId] : [])))];
-    const organizations = new Map(
-      organizationExternalIds.length === 0
-        ? []
-        : (await db.organization.findMany({ where: { externalId: { in: organizationExternalIds } }, select: { id: true, externalId: true } }))
-            .map((o) => [o.externalId, o.id]),
-    );
+    const organizations = await organizationIds(db, rows.flatMap((r) => (r.value.organizationExternalId ? [r.value.organizationExternalId] : [])));
 
     const resolved = rows.flatMap((r) => {
       const employee = employees.get(r.value.employeeExternalId);

@@ -7,6 +7,7 @@ import type { Language } from '../i18n.ts';
 import type { InvitationService } from '../invitations/invitation.service.ts';
 import type { JobQueue } from '../jobs/job-definition.ts';
 import { codeMatches } from './code-crypto.ts';
+import { fullName, isDismissed } from '../employees/employee-name.ts';
 
 export interface TelegramUser {
   userId: bigint;
@@ -47,9 +48,6 @@ export type Access = 'unlinked' | 'linked' | 'disabled';
 
 const PENDING_INPUT_TTL_MS = 10 * 60_000;
 const PUBLISHED: CabinetState[] = [CabinetState.PUBLISHED, CabinetState.INVITED, CabinetState.ACTIVE];
-const fullName = (e: { lastName: string; firstName: string; middleName: string | null }) =>
-  [e.lastName, e.firstName, e.middleName].filter(Boolean).join(' ');
-const isDismissed = (e: { dismissedAt: Date | null }, now: Date) => e.dismissedAt !== null && e.dismissedAt <= now;
 
 /**
  * Who is this Telegram user? They name a phone or e-mail (or open an invitation); a code goes to the contact HR has
@@ -100,7 +98,7 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
       throw error;
     }
 
-    let employee = candidates.length === 1 && PUBLISHED.includes(candidates[0]!.cabinetState) && !candidates[0]!.lockedAt && !isDismissed(candidates[0]!, now)
+    let employee = candidates.length === 1 && PUBLISHED.includes(candidates[0]!.cabinetState) && !candidates[0]!.lockedAt && !isDismissed(candidates[0]!.dismissedAt, now)
       ? candidates[0]!
       : null;
     if (employee) {
@@ -215,7 +213,7 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
     const employee = account?.employee ?? null;
     let access: Access = 'unlinked';
     if (employee) {
-      const disabled = employee.cabinetState === CabinetState.DISABLED || isDismissed(employee, new Date()) || employee.lockedAt !== null;
+      const disabled = employee.cabinetState === CabinetState.DISABLED || isDismissed(employee.dismissedAt, new Date()) || employee.lockedAt !== null;
       access = disabled ? 'disabled' : employee.cabinetState === CabinetState.ACTIVE ? 'linked' : 'unlinked';
     }
     const pendingFresh = account?.pendingInputAt && Date.now() - account.pendingInputAt.getTime() < PENDING_INPUT_TTL_MS;

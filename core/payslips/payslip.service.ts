@@ -6,6 +6,7 @@ import type { PdfFonts } from '../pdf/pdf-fonts.ts';
 import { renderPayslipPdf } from '../pdf/payslip.pdf.ts';
 import { type PasswordBox, passwordProblem } from './pdf-password.ts';
 import { fromShortId, toShortId } from './short-id.ts';
+import { fullName } from '../employees/employee-name.ts';
 
 export interface PayslipListItem {
   /** Opaque id for buttons; always checked against the employee on use. */
@@ -76,7 +77,7 @@ export function createPayslipService(deps: { db: Db; fonts: () => PdfFonts; tran
         period: payslip.period,
         kind: payslip.kind,
         organization: payslip.organization.name,
-        employeeName: [e.lastName, e.firstName, e.middleName].filter(Boolean).join(' '),
+        employeeName: fullName(e),
         personnelNumber: e.personnelNumber,
         department: payslip.departmentName,
         position: payslip.position,
@@ -149,13 +150,13 @@ export function createPayslipService(deps: { db: Db; fonts: () => PdfFonts; tran
     const pending: { employeeId: string; personnelNumber: string; fullName: string; cabinetState: string; notifiedAt: string | null; blocked: boolean }[] = [];
     for (const list of byEmployee.values()) {
       const e = list[0]!.employee;
-      const fullName = [e.lastName, e.firstName, e.middleName].filter(Boolean).join(' ');
+      const name = fullName(e);
       const ack = list.flatMap((p) => p.acknowledgements.map((a) => a.acknowledgedAt)).sort((a, b) => a.getTime() - b.getTime())[0];
-      if (ack) acknowledged.push({ employeeId: e.externalId, fullName, acknowledgedAt: ack.toISOString() });
+      if (ack) acknowledged.push({ employeeId: e.externalId, fullName: name, acknowledgedAt: ack.toISOString() });
       else pending.push({
         employeeId: e.externalId,
         personnelNumber: e.personnelNumber,
-        fullName,
+        fullName: name,
         cabinetState: e.cabinetState,
         notifiedAt: e.notifications[0]?.sentAt?.toISOString() ?? null,
         blocked: Boolean(e.telegramAccount?.blockedAt),
