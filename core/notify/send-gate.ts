@@ -31,9 +31,12 @@ export function createLocalSendGate(max: number, windowMs = 1000): SendGate {
 }
 
 // Sliding-window log in a sorted set: drop what left the window, take a slot if one is free, else say how long
-// to wait. Atomic in Redis, so every worker process shares one pace.
+// to wait. Atomic in Redis and timed by Redis's clock, so workers on several hosts share one pace even when their
+// own clocks disagree.
 const ACQUIRE = `
-local key, now, window, max, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local key, window, max, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
 if redis.call('ZCARD', key) < max then
   redis.call('ZADD', key, now, member)
@@ -49,7 +52,7 @@ export function createRedisSendGate(options: { url: string; key: string; max: nu
   return {
     async acquire() {
       for (;;) {
-        const wait = Number(await redis.eval(ACQUIRE, 1, options.key, Date.now(), windowMs, options.max, randomBytes(9).toString('base64url')));
+        const wait = Number(await redis.eval(ACQUIRE, 1, options.key, windowMs, options.max, randomBytes(9).toString('base64url')));
         if (wait <= 0) return;
         await new Promise((r) => setTimeout(r, wait));
       }
