@@ -1,6 +1,7 @@
 import { createApiTokenService } from './api-tokens/api-token.service.ts';
 import { createCabinetSettingsService } from './cabinet/cabinet-settings.service.ts';
 import { createPublishingService } from './cabinet/publishing.service.ts';
+import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createSmtpSender, type EmailSender } from './delivery/email-sender.ts';
@@ -51,11 +52,14 @@ export interface ServiceDeps {
   jobQueue?: (definitions: JobDefinitions) => JobQueue;
   /** Overrides the delivery and notification retry schedules (tests). */
   deliveryRetry?: { attempts: number; backoffMs: number };
+  /** Where services read the time (tests move their own). */
+  clock?: Clock;
 }
 
 /** Everything the adapters (API, bot, scripts, workers) call. Built once per process; holds no per-user state. */
 export function createServices(deps: ServiceDeps) {
   const { database, config, logger, translator, channels, notifier } = deps;
+  const clock = deps.clock ?? systemClock;
   const db = database.prisma;
   const sendGate = config.redisUrl
     ? createRedisSendGate({ url: config.redisUrl, key: `${config.queuePrefix}:send-gate`, max: config.payslips.notifyRatePerSecond })
@@ -89,6 +93,7 @@ export function createServices(deps: ServiceDeps) {
   // Notifications need a bot: in a process without BOT_TOKEN (and so no notifier) new payslips stay silent.
   const publisher = createPayslipPublisher({ db, jobs, enabled: () => config.bot.enabled || notifier.current !== undefined });
   return {
+    clock,
     jobs,
     sendGate,
     imports: createImportRunner({ db, logger, batchSize: config.imports.batchSize, publisher }),
@@ -128,11 +133,11 @@ export function assembleContainer(
   config: Config,
   logger: Logger,
   translator: Translator,
-  options: { channels?: Channels; jobQueue?: ServiceDeps['jobQueue']; deliveryRetry?: ServiceDeps['deliveryRetry'] } = {},
+  options: { channels?: Channels; jobQueue?: ServiceDeps['jobQueue']; deliveryRetry?: ServiceDeps['deliveryRetry']; clock?: Clock } = {},
 ): Container {
   const channels = options.channels ?? createChannels(config);
   const notifier: Container['notifier'] = {};
-  const services = createServices({ database, config, logger, translator, channels, notifier, jobQueue: options.jobQueue, deliveryRetry: options.deliveryRetry });
+  const services = createServices({ database, config, logger, translator, channels, notifier, jobQueue: options.jobQueue, deliveryRetry: options.deliveryRetry, clock: options.clock });
   return {
     config,
     logger,

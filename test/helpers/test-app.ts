@@ -2,6 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../api/app.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { assembleContainer, type Channels, type Container, type ServiceDeps } from '../../core/container.ts';
+import type { Clock } from '../../core/clock.ts';
 import { ApiScope } from '../../core/db/generated/enums.ts';
 import { createTranslator } from '../../core/i18n.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
@@ -25,6 +26,8 @@ export interface TestAppOptions {
   jobQueue?: ServiceDeps['jobQueue'];
   /** Defaults to a silent logger. */
   logger?: Logger;
+  /** Where services read the time; defaults to the system clock. */
+  clock?: Clock;
 }
 
 export async function createTestApp(kind: DbKind, options: TestAppOptions = {}): Promise<TestApp> {
@@ -33,7 +36,7 @@ export async function createTestApp(kind: DbKind, options: TestAppOptions = {}):
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const testDb = await createTestDatabase(kind);
   const translator = createTranslator();
-  const container = assembleContainer(testDb.database, config, logger, translator, { channels, jobQueue, deliveryRetry: { attempts: 3, backoffMs: 5 } });
+  const container = assembleContainer(testDb.database, config, logger, translator, { channels, jobQueue, deliveryRetry: { attempts: 3, backoffMs: 5 }, clock: options.clock });
   const app = await buildApp({ config, logger, translator, container });
   await app.ready();
 
