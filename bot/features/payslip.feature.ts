@@ -75,18 +75,21 @@ function pickerKeyboard(ctx: BotContext, items: PayslipListItem[], year: number,
   return keyboard;
 }
 
-/** Renders and sends one payslip of the linked employee; "upload_document" shows while it renders. */
+/** Sends one payslip of the linked employee; "upload_document" shows only once there is a payslip to render. */
 async function sendPayslip(ctx: BotContext, id: string): Promise<void> {
   const employee = ctx.kabinet.employee!;
-  await ctx.replyWithChatAction('upload_document');
-  const document = await ctx.deps.payslips.document(employee.id, id, ctx.language);
-  if (!document) {
+  const found = await ctx.deps.payslips.find(employee.id, id);
+  if (!found) {
     await ctx.reply(ctx.t('payslip:not_found'));
     return;
   }
+  await ctx.replyWithChatAction('upload_document');
+  const document = await ctx.deps.payslips.render(found, ctx.language);
   const period = formatPeriod(document.period, ctx.language);
+  // Final and advance payslips of one month would otherwise look alike in the chat.
+  const kind = ctx.t(`payslip:kind.${document.kind}`);
   await ctx.replyWithDocument(new InputFile(document.pdf, document.fileName), {
-    caption: ctx.t(document.protected ? 'payslip:caption_protected' : 'payslip:caption', { period }),
+    caption: ctx.t(document.protected ? 'payslip:caption_protected' : 'payslip:caption', { period, kind }),
     ...(document.acknowledged ? {} : { reply_markup: new InlineKeyboard().text(ctx.t('payslip:acknowledge'), `ack:${document.id}`) }),
   });
 }

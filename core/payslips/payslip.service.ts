@@ -57,7 +57,8 @@ export function createPayslipService(deps: { db: Db; fonts: () => PdfFonts; tran
     return rows.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]).map((r) => ({ id: toShortId(r.id), period: r.period, kind: r.kind }));
   }
 
-  async function document(employeeId: string, shortId: string, language: Language): Promise<PayslipDocument | null> {
+  /** The employee's own payslip behind a button's id, with all the PDF needs; null for anything else. */
+  async function find(employeeId: string, shortId: string) {
     const id = fromShortId(shortId);
     if (!id) return null;
     const payslip = await db.payslip.findFirst({
@@ -69,7 +70,14 @@ export function createPayslipService(deps: { db: Db; fonts: () => PdfFonts; tran
         acknowledgements: { where: { employeeId }, select: { id: true } },
       },
     });
-    if (!payslip) return null;
+    return payslip ? { shortId, payslip } : null;
+  }
+
+  type Found = NonNullable<Awaited<ReturnType<typeof find>>>;
+
+  /** Renders what `find` returned; split from it so the caller can say "no such payslip" before any work shows. */
+  async function render(found: Found, language: Language): Promise<PayslipDocument> {
+    const { payslip, shortId } = found;
     const e = payslip.employee;
     const password = e.pdfPassword ? passwords.open(e.pdfPassword) ?? undefined : undefined;
     const pdf = await renderPayslipPdf(
@@ -166,7 +174,7 @@ export function createPayslipService(deps: { db: Db; fonts: () => PdfFonts; tran
     return { period, employees: byEmployee.size, acknowledged: acknowledged.length, notAcknowledged: pending };
   }
 
-  return { years, list, byPeriod, document, acknowledge, setPassword, clearPassword, hasPassword, acknowledgements };
+  return { years, list, byPeriod, find, render, acknowledge, setPassword, clearPassword, hasPassword, acknowledgements };
 }
 
 export type PayslipService = ReturnType<typeof createPayslipService>;

@@ -70,7 +70,7 @@ describe('payslips, vacation and settings in the bot', () => {
     expect(documentIndex).toBeGreaterThan(actionIndex);
     const [doc] = h.documentsTo(USER);
     expect(doc!.fileName).toBe('payslip-2026-10.pdf');
-    expect(doc!.caption).toBe('Расчетный листок за октябрь 2026 г.');
+    expect(doc!.caption).toBe('Расчетный листок за октябрь 2026 г. — за месяц');
     expect(keyboardOf(h.calls[documentIndex]).map((b) => b.text)).toEqual(['✅ Ознакомлен']);
     const text = await pdfText(doc!.data);
     expect(text).toContain('Расчетный листок за октябрь 2026 г.');
@@ -81,6 +81,8 @@ describe('payslips, vacation and settings in the bot', () => {
   it('/payslip YYYY-MM sends both the final and the advance payslip of that month', async () => {
     await h.send(textUpdate(USER, '/payslip 2026-10'));
     expect(h.documentsTo(USER).map((d) => d.fileName)).toEqual(['payslip-2026-10.pdf', 'payslip-2026-10-advance.pdf']);
+    // Two files of one month: the captions say which is which.
+    expect(h.documentsTo(USER).map((d) => d.caption)).toEqual(['Расчетный листок за октябрь 2026 г. — за месяц', 'Расчетный листок за октябрь 2026 г. — аванс']);
     await h.send(textUpdate(USER, '/payslip 2030-01'));
     expect(h.lastTextTo(USER)).toMatch(/Такого расчетного листка нет/);
     await h.send(textUpdate(USER, '/payslip октябрь'));
@@ -92,6 +94,8 @@ describe('payslips, vacation and settings in the bot', () => {
     const forged = ['ps:AAAAAAAAAAAAAAAAAAAAAA', `ps:${foreign}`, 'ps:../../etc/passwd', `ps:${foreign}x`, 'py:1999', `ack:${foreign}`];
     for (const data of forged) await h.send(callbackUpdate(USER, data));
     expect(h.calls.filter((c) => c.method === 'sendDocument')).toEqual([]);
+    // Not even "sending a file…" shows for a payslip that is not theirs.
+    expect(h.calls.filter((c) => c.method === 'sendChatAction')).toEqual([]);
     expect(await h.prisma.payslipAcknowledgement.count()).toBe(0);
     expect(h.calls.some((c) => c.method === 'answerCallbackQuery' && /устарела/.test(String(c.payload.text)))).toBe(true);
 
@@ -174,5 +178,17 @@ describe('payslips, vacation and settings in the bot', () => {
     await h.send(textUpdate(USER, '/vacation'));
     expect(h.lastTextTo(USER)).toContain('Отпуск A: 1 day');
     expect(h.lastTextTo(USER)).toContain('Отпуск C: 5 days');
+  });
+
+  it('lists the main annual leave first, then additional leaves by name', async () => {
+    const balance = (typeCode: string, typeName: string) => ({ typeCode, typeName, entitledDays: 28, usedDays: 0, remainingDays: 7 });
+    const res = await h.t.request({
+      method: 'POST', url: '/api/v1/imports/vacations', token: h.t.tokens.import,
+      body: { items: [{ employeeId: 'emp-1', asOf: '2026-10-31', balances: [balance('Северный', 'Дополнительный отпуск (Север)'), balance('Вредность', 'Дополнительный за вредность'), balance('Основной', 'Основной ежегодный отпуск')], planned: [] }] },
+    });
+    expect(res.json().created).toBe(1);
+    await h.send(textUpdate(USER, '/vacation'));
+    const lines = h.lastTextTo(USER).split('\n').filter((l) => /: 7 дней/.test(l));
+    expect(lines.map((l) => l.replace(/: 7 дней.*/, '').replace(/^[^А-ЯЁA-Z]+/u, ''))).toEqual(['Основной ежегодный отпуск', 'Дополнительный за вредность', 'Дополнительный отпуск (Север)']);
   });
 });
