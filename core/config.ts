@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { SMS_DEFAULT_URLS, type SmsSettings } from './delivery/sms-gateway.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -40,14 +41,19 @@ const EnvSchema = z.object({
   CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   CODE_MAX_SENDS: z.coerce.number().int().min(1).max(20).default(3),
   CODE_SEND_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  CODE_MAX_SENDS_PER_DAY: z.coerce.number().int().min(1).max(200).default(10),
   CODE_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   LINK_LOCK_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(20),
   LINK_TRUST_TELEGRAM_CONTACT: bool.default(false),
 
   SMTP_URL: z.string().url().refine((v) => /^smtps?:\/\//.test(v), 'must start with smtp:// or smtps://').optional(),
   MAIL_FROM: z.string().min(3).default('Kabinet <no-reply@kabinet.local>'),
-  SMS_PROVIDER: z.enum(['smsru']).optional(),
+  SMS_PROVIDER: z.enum(['smsru', 'smsc', 'http']).optional(),
+  SMS_API_URL: z.string().url().refine((v) => /^https?:\/\//.test(v), 'must start with http:// or https://').optional(),
   SMSRU_API_ID: z.string().min(8).optional(),
+  SMSC_LOGIN: z.string().min(1).optional(),
+  SMSC_PASSWORD: z.string().min(1).optional(),
+  SMS_API_TOKEN: z.string().min(1).optional(),
   SMS_SENDER: z.string().min(1).max(11).optional(),
 
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i).default('kabinet'),
@@ -83,6 +89,8 @@ export interface Config {
     maxAttempts: number;
     maxSends: number;
     sendWindowMinutes: number;
+    /** Codes sent to one employee's contact in 24 hours, whichever Telegram accounts asked. */
+    maxSendsPerDay: number;
     resendCooldownSeconds: number;
     lockAfterFailures: number;
     trustTelegramContact: boolean;
@@ -90,7 +98,7 @@ export interface Config {
   delivery: {
     smtpUrl: string | undefined;
     mailFrom: string;
-    sms: { provider: 'smsru'; apiId: string; sender: string | undefined } | undefined;
+    sms: SmsSettings | undefined;
     /** No e-mail or SMS configured in development: codes are written to the log, marked as such. */
     logCodesInDevelopment: boolean;
   };
@@ -118,11 +126,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const problems: string[] = [];
-  if (e.SMS_PROVIDER && !e.SMSRU_API_ID) problems.push('  SMSRU_API_ID: required when SMS_PROVIDER=smsru');
+  if (e.SMS_PROVIDER === 'smsru' && !e.SMSRU_API_ID) problems.push('  SMSRU_API_ID: required when SMS_PROVIDER=smsru');
+  if (e.SMS_PROVIDER === 'smsc' && (!e.SMSC_LOGIN || !e.SMSC_PASSWORD)) problems.push('  SMSC_LOGIN, SMSC_PASSWORD: required when SMS_PROVIDER=smsc');
+  if (e.SMS_PROVIDER === 'http' && !e.SMS_API_URL) problems.push('  SMS_API_URL: required when SMS_PROVIDER=http');
+  if (!e.SMS_PROVIDER && (e.SMSRU_API_ID || e.SMSC_LOGIN || e.SMS_API_URL)) problems.push('  SMS_PROVIDER: set it (smsru, smsc or http) to use the SMS settings given');
   if (e.NODE_ENV === 'production' && e.BOT_TOKEN && !e.CODE_SECRET) problems.push('  CODE_SECRET: required in production (keys the hashes of one-time codes)');
   if (e.NODE_ENV === 'production' && e.BOT_TOKEN && !e.PDF_PASSWORD_KEY) problems.push('  PDF_PASSWORD_KEY: required in production (encrypts the passwords employees set for their PDFs)');
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
-  const sms = e.SMS_PROVIDER && e.SMSRU_API_ID ? { provider: e.SMS_PROVIDER, apiId: e.SMSRU_API_ID, sender: e.SMS_SENDER } : undefined;
+  const sms = smsSettings(e);
   return {
     env: e.NODE_ENV,
     isProduction: e.NODE_ENV === 'production',
@@ -147,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.CODE_MAX_ATTEMPTS,
       maxSends: e.CODE_MAX_SENDS,
       sendWindowMinutes: e.CODE_SEND_WINDOW_MINUTES,
+      maxSendsPerDay: e.CODE_MAX_SENDS_PER_DAY,
       resendCooldownSeconds: e.CODE_RESEND_COOLDOWN_SECONDS,
       lockAfterFailures: e.LINK_LOCK_AFTER_FAILURES,
       trustTelegramContact: e.LINK_TRUST_TELEGRAM_CONTACT,
@@ -164,6 +176,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeZone: e.TIMEZONE,
     },
   };
+}
+
+function smsSettings(e: z.infer<typeof EnvSchema>): SmsSettings | undefined {
+  const sender = e.SMS_SENDER;
+  switch (e.SMS_PROVIDER) {
+    case 'smsru':
+      return { provider: 'smsru', url: e.SMS_API_URL ?? SMS_DEFAULT_URLS.smsru, apiId: e.SMSRU_API_ID!, sender };
+    case 'smsc':
+      return { provider: 'smsc', url: e.SMS_API_URL ?? SMS_DEFAULT_URLS.smsc, login: e.SMSC_LOGIN!, password: e.SMSC_PASSWORD!, sender };
+    case 'http':
+      return { provider: 'http', url: e.SMS_API_URL!, token: e.SMS_API_TOKEN, sender };
+    default:
+      return undefined;
+  }
 }
 
 /** Reads `.env` from the working directory into the process environment, if there is one (entry points only). */

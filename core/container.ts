@@ -5,7 +5,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createSmtpSender, type EmailSender } from './delivery/email-sender.ts';
-import { createSmsRuGateway, type SmsGateway } from './delivery/sms-gateway.ts';
+import { createSmsGateway, type SmsGateway } from './delivery/sms-gateway.ts';
 import { createEmployeeDirectory } from './employees/employee-directory.ts';
 import { createHousekeeping } from './housekeeping.ts';
 import type { Translator } from './i18n.ts';
@@ -36,7 +36,7 @@ export interface Channels {
 export function createChannels(config: Config): Channels {
   return {
     email: config.delivery.smtpUrl ? createSmtpSender({ url: config.delivery.smtpUrl, from: config.delivery.mailFrom }) : undefined,
-    sms: config.delivery.sms ? createSmsRuGateway({ apiId: config.delivery.sms.apiId, sender: config.delivery.sms.sender }) : undefined,
+    sms: config.delivery.sms ? createSmsGateway(config.delivery.sms) : undefined,
   };
 }
 
