@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import PDFDocument from 'pdfkit';
 import type { PayslipKind, PayslipSection } from '../db/generated/enums.ts';
 import type { Language, TFunction } from '../i18n.ts';
 import { formatDateTime, formatMoney, formatPeriod, formatQuantity } from './format.ts';
-import { drawText, type PdfFonts, prepareDocument } from './pdf-fonts.ts';
+import { A4, createPdfCanvas } from './pdf-canvas.ts';
+import type { PdfFonts } from './pdf-fonts.ts';
 
 /** Everything a payslip shows; read by the payslip service, independent of the database shape. */
 export interface PayslipView {
@@ -31,7 +30,7 @@ export interface RenderOptions {
 }
 
 const SECTIONS: PayslipSection[] = ['ACCRUED', 'WITHHELD', 'PAID', 'OTHER'];
-const PAGE = { left: 40, right: 555, top: 40, bottom: 800 };
+const PAGE = A4;
 const COLUMNS = { name: 40, note: 300, days: 392, hours: 437, amount: 480, amountWidth: 75, quantityWidth: 38 };
 
 /** An A4 payslip (расчетный листок). Layout is explicit: no text wrapping, so rendering stays cheap. */
@@ -39,48 +38,8 @@ export function renderPayslipPdf(view: PayslipView, options: RenderOptions): Pro
   const { language, fonts } = options;
   const t = labelsFor(options.t, language);
   const title = `${t('payslip:pdf.title', { period: formatPeriod(view.period, language) })}${view.kind === 'ADVANCE' ? ` (${t('payslip:kind.ADVANCE')})` : ''}`;
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: PAGE.left,
-    // Our font from the start: otherwise pdfkit builds Helvetica for every document and never uses it.
-    font: fonts.regular.font as never,
-    // Deflating the embedded fonts of every document cost more than the rest of the rendering; the files
-    // stay around 100 KB, nothing for Telegram.
-    compress: false,
-    info: { Title: title, Author: view.organization, Creator: 'Kabinet', Producer: 'Kabinet' },
-    ...(options.password
-      ? {
-          userPassword: options.password,
-          ownerPassword: randomBytes(24).toString('base64url'),
-          pdfVersion: '1.7ext3' as const,
-          permissions: { printing: 'highResolution' as const, copying: true, modifying: false },
-        }
-      : {}),
-  });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  prepareDocument(doc, fonts);
-
-  let current = fonts.regular;
-  let size = 9;
-  const text = (value: string, x: number, y: number) => drawText(doc, current, value, x, y);
-  const use = (name: 'regular' | 'bold', points?: number) => {
-    current = fonts[name];
-    doc.font(name);
-    if (points !== undefined) doc.fontSize((size = points));
-  };
-  const right = (value: string, x: number, y: number, width: number) => text(value, x + width - current.widthOf(value, size), y);
-  const fit = (value: string, width: number) => {
-    if (current.widthOf(value, size) <= width) return value;
-    let cut = value;
-    while (cut.length > 1 && current.widthOf(`${cut}…`, size) > width) cut = cut.slice(0, -1);
-    return `${cut.trimEnd()}…`;
-  };
+  const canvas = createPdfCanvas(fonts, { title, author: view.organization, ...(options.password ? { password: options.password } : {}) });
+  const { doc, text, use, right, fit } = canvas;
 
   let y = PAGE.top;
   use('bold', 15);
@@ -168,8 +127,7 @@ export function renderPayslipPdf(view: PayslipView, options: RenderOptions): Pro
   use('regular', 8);
   doc.fillColor('#555555');
   text(t('payslip:pdf.generated', { at: formatDateTime(options.generatedAt, language, options.timeZone) }), PAGE.left, y);
-  doc.end();
-  return done;
+  return canvas.end();
 }
 
 // ~40 fixed labels per payslip: looked up once per language rather than through i18next for every document.
