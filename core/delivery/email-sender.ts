@@ -5,6 +5,8 @@ export interface EmailMessage {
   to: string;
   subject: string;
   text: string;
+  /** An HTML alternative; mail clients show it, the text part stays for the rest. */
+  html?: string;
 }
 
 export interface EmailSender {
@@ -18,7 +20,7 @@ export function createSmtpSender(options: { url: string; from: string }): EmailS
   return {
     async send(message) {
       try {
-        await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text });
+        await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
       } catch (error) {
         const responseCode = (error as { responseCode?: number }).responseCode;
         // 5xx SMTP replies are final (mailbox unknown, relay denied); connection trouble and 4xx are worth retrying.
