@@ -1,5 +1,5 @@
 import { Composer } from 'grammy';
-import type { Identification, IdentifyResult, Linked, VerifyResult } from '../../core/linking/linking.service.ts';
+import type { CodeChannels, Identification, IdentifyResult, Linked, VerifyResult } from '../../core/linking/linking.service.ts';
 import { safeError } from '../../core/logger.ts';
 import type { BotContext } from '../context.ts';
 import { contactKeyboard, mainMenu } from '../keyboards.ts';
@@ -10,6 +10,14 @@ const PHONE_LIKE = /^[+\d\s()\-.]{7,}$/;
 
 export const linkingFeature = new Composer<BotContext>();
 
+/**
+ * Which channels this Kabinet sends codes by, said to everyone alike: it depends on the configuration only, so
+ * nobody learns anything about a contact, and whoever has no phone or e-mail on such a channel knows to ask HR.
+ */
+const channelsContext = (channels: CodeChannels): 'sms' | 'email' | undefined =>
+  channels.sms === channels.email ? undefined : channels.sms ? 'sms' : 'email';
+const channelsNote = (ctx: BotContext) => ctx.t('linking:channels', { context: channelsContext(ctx.deps.linking.channels) });
+
 linkingFeature.command('start', async (ctx) => {
   const payload = ctx.match.trim();
   if (payload) {
@@ -19,7 +27,7 @@ linkingFeature.command('start', async (ctx) => {
   if (ctx.kabinet.employee) {
     return ctx.reply(ctx.t('linking:linked', { name: ctx.kabinet.employee.firstName }), { reply_markup: mainMenu(ctx.t) });
   }
-  await ctx.reply(ctx.t('linking:welcome'), { reply_markup: contactKeyboard(ctx.t) });
+  await ctx.reply(`${ctx.t('linking:welcome')}\n\n${channelsNote(ctx)}`, { reply_markup: contactKeyboard(ctx.t) });
 });
 
 linkingFeature.on('message:contact', async (ctx) => {
@@ -48,7 +56,7 @@ async function identify(ctx: BotContext, identification: Identification) {
 async function answerIdentify(ctx: BotContext, result: IdentifyResult) {
   switch (result.kind) {
     case 'code_sent':
-      return ctx.reply(ctx.t('linking:code_sent', { minutes: ctx.deps.codeTtlMinutes }), { reply_markup: { remove_keyboard: true } });
+      return ctx.reply(ctx.t('linking:code_sent', { minutes: ctx.deps.codeTtlMinutes, context: channelsContext(ctx.deps.linking.channels) }), { reply_markup: { remove_keyboard: true } });
     case 'cooldown':
       return ctx.reply(ctx.t('linking:cooldown', { count: result.seconds }));
     case 'rate_limited':
@@ -57,6 +65,8 @@ async function answerIdentify(ctx: BotContext, result: IdentifyResult) {
       return ctx.reply(ctx.t('linking:invalid_contact'), { reply_markup: contactKeyboard(ctx.t) });
     case 'invalid_invitation':
       return ctx.reply(ctx.t('linking:invitation_invalid'), { reply_markup: contactKeyboard(ctx.t) });
+    case 'locked':
+      return ctx.reply(ctx.t('linking:locked'), { reply_markup: { remove_keyboard: true } });
     case 'linked':
       return welcomeLinked(ctx, result.linked);
   }
@@ -73,6 +83,9 @@ async function answerVerify(ctx: BotContext, result: VerifyResult) {
     case 'no_code':
     case 'locked':
       return ctx.reply(ctx.t(`linking:${result.kind}`));
+    case 'refused':
+      // Only the holder of a real code gets here: saying that the cabinet is closed tells them nothing new.
+      return ctx.reply(ctx.t('linking:disabled'), { reply_markup: { remove_keyboard: true } });
   }
 }
 

@@ -1,8 +1,10 @@
 import { audit } from '../audit/audit-log.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import { CabinetState } from '../db/generated/enums.ts';
 import { validationError } from '../errors.ts';
+import { revokePendingSignIns } from '../linking/sign-in-revocation.ts';
 import { departmentSubtrees, loadScope } from './scope.ts';
 
 /** Whom to publish for: everyone in scope, whole departments (with subtrees), or listed employees (payroll ids). */
@@ -20,7 +22,7 @@ export interface PublishResult {
 
 const PUBLISHED_STATES: CabinetState[] = [CabinetState.PUBLISHED, CabinetState.INVITED, CabinetState.ACTIVE];
 
-export function createPublishingService(db: Db) {
+export function createPublishingService(db: Db, clock: Clock = systemClock) {
   async function select(selection: PublishSelection) {
     const skipped: PublishResult['skipped'] = [];
     let where: Prisma.EmployeeWhereInput = {};
@@ -62,25 +64,28 @@ export function createPublishingService(db: Db) {
     await db.$transaction(async (tx) => {
       await tx.employee.updateMany({
         where: { id: { in: toPublish }, cabinetState: CabinetState.NOT_PUBLISHED },
-        data: { cabinetState: CabinetState.PUBLISHED, publishedAt: new Date() },
+        data: { cabinetState: CabinetState.PUBLISHED, publishedAt: clock.now() },
       });
       await audit(tx, { actorType: 'API_TOKEN', actorId: actor.apiTokenId, action: 'cabinet.publish', details: { changed: toPublish.length } });
     });
     return { changed: toPublish.length, unchanged, skipped };
   }
 
-  /** Takes cabinets away: the Telegram link is dropped, so access ends with the next update. */
+  /**
+   * Takes cabinets away: the Telegram link is dropped, so access ends with the next update, and codes or
+   * invitations already on their way open nothing.
+   */
   async function unpublish(selection: PublishSelection, actor: { apiTokenId: string | null }): Promise<PublishResult> {
     const { employees, skipped } = await select(selection);
     const toUnpublish = employees.filter((e) => PUBLISHED_STATES.includes(e.cabinetState)).map((e) => e.id);
     const unchanged = employees.length - toUnpublish.length;
     await db.$transaction(async (tx) => {
       await tx.employee.updateMany({
-        where: { id: { in: toUnpublish } },
+        where: { id: { in: toUnpublish }, cabinetState: { in: PUBLISHED_STATES } },
         data: { cabinetState: CabinetState.NOT_PUBLISHED, publishedAt: null, activatedAt: null },
       });
       await tx.telegramAccount.updateMany({ where: { employeeId: { in: toUnpublish } }, data: { employeeId: null, linkedAt: null } });
-      await tx.invitation.deleteMany({ where: { employeeId: { in: toUnpublish }, usedAt: null } });
+      await revokePendingSignIns(tx, toUnpublish, clock.now());
       await audit(tx, { actorType: 'API_TOKEN', actorId: actor.apiTokenId, action: 'cabinet.unpublish', details: { changed: toUnpublish.length } });
     });
     return { changed: toUnpublish.length, unchanged, skipped };

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { ContactChannel } from '../db/generated/enums.ts';
@@ -6,7 +7,6 @@ import type { EmailSender } from '../delivery/email-sender.ts';
 import type { SmsGateway } from '../delivery/sms-gateway.ts';
 import { DEFAULT_LANGUAGE, type Language, type Translator } from '../i18n.ts';
 import { type JobDefinition, PermanentJobError } from '../jobs/job-definition.ts';
-import { type Notifier, RecipientBlockedError } from '../notify/notifier.ts';
 import { generateCode, hashCode } from './code-crypto.ts';
 
 export interface CodeDeliveryDeps {
@@ -16,8 +16,8 @@ export interface CodeDeliveryDeps {
   sms: SmsGateway | undefined;
   /** Development without SMTP or SMS: write the code to the log, clearly marked. Never in production or tests. */
   logCodes: boolean;
-  notifier: () => Notifier | undefined;
   translator: Translator;
+  clock?: Clock;
   /** Retry schedule; tests shorten it. */
   retry?: { attempts: number; backoffMs: number };
 }
@@ -28,9 +28,13 @@ type Channel = 'sms' | 'email' | 'log';
  * Generates the code here, in the worker, stores only its keyed hash, and sends it to the contact HR has on record.
  * The plaintext exists only in this function and in the message, never in the database or the queue.
  * Safe to run twice: a code already sent, used, superseded or expired is left alone.
+ *
+ * A delivery that fails for good is logged for the operators and never reported to the chat: only real employees'
+ * codes are ever sent, so a "could not send" would tell the asker that the contact belongs to someone here.
  */
 export function createCodeDeliveryJob(deps: CodeDeliveryDeps): JobDefinition<'deliver-code'> {
   const { db, codes, translator } = deps;
+  const clock = deps.clock ?? systemClock;
 
   async function languageOf(telegramUserId: bigint): Promise<Language> {
     const account = await db.telegramAccount.findUnique({ where: { telegramUserId }, select: { language: true } });
@@ -47,7 +51,7 @@ export function createCodeDeliveryJob(deps: CodeDeliveryDeps): JobDefinition<'de
         where: { id: codeId },
         include: { employee: { select: { id: true, phone: true, email: true } } },
       });
-      if (!code || code.consumedAt || code.sentAt || code.expiresAt < new Date()) return;
+      if (!code || code.consumedAt || code.sentAt || code.expiresAt <= clock.now()) return;
       if (!code.employee) return;
 
       const { phone, email } = code.employee;
@@ -59,7 +63,11 @@ export function createCodeDeliveryJob(deps: CodeDeliveryDeps): JobDefinition<'de
       if (preferSms ? emailOk : smsOk) available.push(preferSms ? 'email' : 'sms');
       if (deps.logCodes) available.push('log');
       const channel = available[0];
-      if (!channel) throw new PermanentJobError('no delivery channel for this employee');
+      if (!channel) {
+        // HR has no contact of this employee on a configured channel; the bot told everyone up front which ones exist.
+        logger.warn({ codeId: code.id }, 'no configured channel reaches this employee: code not sent');
+        return;
+      }
 
       const plain = generateCode();
       await db.oneTimeCode.update({ where: { id: code.id }, data: { codeHash: hashCode(codes.secret, code.id, plain) } });
@@ -72,18 +80,8 @@ export function createCodeDeliveryJob(deps: CodeDeliveryDeps): JobDefinition<'de
         if (error instanceof PermanentDeliveryError) throw new PermanentJobError(error.message);
         throw error;
       }
-      await db.oneTimeCode.update({ where: { id: code.id }, data: { sentAt: new Date(), channel: channel === 'email' ? ContactChannel.EMAIL : ContactChannel.SMS } });
+      await db.oneTimeCode.update({ where: { id: code.id }, data: { sentAt: clock.now(), channel: channel === 'email' ? ContactChannel.EMAIL : ContactChannel.SMS } });
       logger.info({ codeId: code.id, channel }, 'one-time code sent');
-    },
-
-    async onExhausted({ codeId }) {
-      const code = await db.oneTimeCode.findUnique({ where: { id: codeId }, select: { chatId: true, telegramUserId: true, consumedAt: true } });
-      const notifier = deps.notifier();
-      if (!code || code.consumedAt || !notifier) return;
-      const t = translator.t(await languageOf(code.telegramUserId), 'linking');
-      await notifier.sendMessage(code.chatId, t('delivery.failed')).catch((error: unknown) => {
-        if (!(error instanceof RecipientBlockedError)) throw error;
-      });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { audit } from '../audit/audit-log.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { CabinetState, ContactChannel } from '../db/generated/enums.ts';
@@ -34,7 +35,8 @@ export type IdentifyResult =
   | { kind: 'rate_limited'; minutes: number }
   | { kind: 'linked'; linked: Linked }
   | { kind: 'invalid_contact' }
-  | { kind: 'invalid_invitation' };
+  | { kind: 'invalid_invitation' }
+  | { kind: 'locked' };
 
 export type VerifyResult =
   | { kind: 'linked'; linked: Linked }
@@ -42,24 +44,76 @@ export type VerifyResult =
   | { kind: 'expired' }
   | { kind: 'too_many_attempts' }
   | { kind: 'no_code' }
-  | { kind: 'locked' };
+  | { kind: 'locked' }
+  /** The right code, but the cabinet was closed (unpublished, dismissed, disabled) after it was sent. */
+  | { kind: 'refused' };
 
 export type Access = 'unlinked' | 'linked' | 'disabled';
 
+/** Which ways this Kabinet can send codes: the bot says so to everyone alike, before anyone names a contact. */
+export interface CodeChannels {
+  sms: boolean;
+  email: boolean;
+}
+
+/** A configured sender, or the development log (which stands in for both). */
+export const codeChannels = (channels: { sms?: unknown; email?: unknown }, logCodes: boolean): CodeChannels => ({
+  sms: Boolean(channels.sms) || logCodes,
+  email: Boolean(channels.email) || logCodes,
+});
+
+/**
+ * How far back sends per contact and wrong codes per Telegram account are counted. Housekeeping keeps code rows
+ * exactly this long, so the rows are the counters and nothing else needs storing.
+ */
+export const CODE_MEMORY_MS = 24 * 3600_000;
+
 const PENDING_INPUT_TTL_MS = 10 * 60_000;
 const PUBLISHED: CabinetState[] = [CabinetState.PUBLISHED, CabinetState.INVITED, CabinetState.ACTIVE];
+/** Stands in for "no employee" in queries that decoys run too, so every contact costs the same queries. */
+const NO_EMPLOYEE = '00000000-0000-0000-0000-000000000000';
+
+class SignInRefused extends Error {}
+
+export interface LinkingDeps {
+  db: Db;
+  jobs: JobQueue;
+  codes: Config['codes'];
+  invitations: InvitationService;
+  channels: CodeChannels;
+  clock?: Clock;
+}
 
 /**
  * Who is this Telegram user? They name a phone or e-mail (or open an invitation); a code goes to the contact HR has
  * on record; typing it links the account. Unknown, unpublished, dismissed, locked and ambiguous contacts take the
- * same path with a decoy code, so the answers never tell who works here.
+ * same path with a decoy code — same answers, same queries, same messages — so nothing tells who works here.
+ *
+ * Wrong codes count against the Telegram account that typed them, decoys included, never against the employee: a
+ * stranger can lock only themselves out, and their lock says nothing about the contacts they tried.
  */
-export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Config['codes']; invitations: InvitationService }) {
-  const { db, jobs, codes, invitations } = deps;
-  const windowStart = (now: Date) => new Date(now.getTime() - codes.sendWindowMinutes * 60_000);
+export function createLinkingService(deps: LinkingDeps) {
+  const { db, jobs, codes, invitations, channels } = deps;
+  const clock = deps.clock ?? systemClock;
+  const ago = (now: Date, ms: number) => new Date(now.getTime() - ms);
+  const windowStart = (now: Date) => ago(now, codes.sendWindowMinutes * 60_000);
+
+  /** Wrong codes this account typed in the last day (since it last proved who it is, or an admin unlocked it). */
+  async function accountLocked(userId: bigint, now: Date): Promise<boolean> {
+    const { _sum } = await db.oneTimeCode.aggregate({
+      where: { telegramUserId: userId, createdAt: { gte: ago(now, CODE_MEMORY_MS) } },
+      _sum: { attempts: true },
+    });
+    return (_sum.attempts ?? 0) >= codes.lockAfterFailures;
+  }
+
+  const mayReceiveCode = (e: { cabinetState: CabinetState; lockedAt: Date | null; dismissedAt: Date | null }, now: Date) =>
+    PUBLISHED.includes(e.cabinetState) && !e.lockedAt && !isDismissed(e.dismissedAt, now);
 
   async function identify(user: TelegramUser, identification: Identification): Promise<IdentifyResult> {
-    const now = new Date();
+    const now = clock.now();
+    // Depends only on what this account did, so it is the same answer whatever contact is named.
+    if (await accountLocked(user.userId, now)) return { kind: 'locked' };
     const recent = await db.oneTimeCode.findMany({
       where: { telegramUserId: user.userId, createdAt: { gte: windowStart(now) } },
       orderBy: { createdAt: 'desc' },
@@ -90,7 +144,7 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
         const invitation = await invitations.open(identification.token);
         if (!invitation) return { kind: 'invalid_invitation' };
         candidates = await findEmployees({ id: invitation.employeeId });
-        channel = candidates[0]?.phone ? ContactChannel.SMS : ContactChannel.EMAIL;
+        channel = candidates[0]?.phone && channels.sms ? ContactChannel.SMS : ContactChannel.EMAIL;
         invitationId = invitation.id;
       }
     } catch (error) {
@@ -98,28 +152,29 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
       throw error;
     }
 
-    let employee = candidates.length === 1 && PUBLISHED.includes(candidates[0]!.cabinetState) && !candidates[0]!.lockedAt && !isDismissed(candidates[0]!.dismissedAt, now)
-      ? candidates[0]!
-      : null;
-    if (employee) {
-      // Someone else hammering this employee's contact from other accounts: answer as usual, send nothing.
-      const sentToEmployee = await db.oneTimeCode.findMany({
-        where: { employeeId: employee.id, createdAt: { gte: windowStart(now) } },
-        orderBy: { createdAt: 'desc' },
-        select: { createdAt: true },
-      });
-      const tooSoon = sentToEmployee[0] && now.getTime() - sentToEmployee[0].createdAt.getTime() < codes.resendCooldownSeconds * 1000;
-      if (tooSoon || sentToEmployee.length >= codes.maxSends) employee = null;
-    }
+    const candidate = candidates.length === 1 ? candidates[0]! : null;
+    let employee = candidate && mayReceiveCode(candidate, now) ? candidate : null;
+    // Sends per contact, whichever accounts ask: cooldown, window and day. Run for decoys too (an id no employee
+    // has), and when a limit is hit the answer stays the usual one and nothing is sent.
+    const sentToContact = await db.oneTimeCode.findMany({
+      where: { employeeId: employee?.id ?? NO_EMPLOYEE, createdAt: { gte: ago(now, CODE_MEMORY_MS) } },
+      orderBy: { createdAt: 'desc' },
+      select: { createdAt: true },
+    });
+    const tooSoon = sentToContact[0] !== undefined && now.getTime() - sentToContact[0].createdAt.getTime() < codes.resendCooldownSeconds * 1000;
+    const inWindow = sentToContact.filter((c) => c.createdAt >= windowStart(now)).length;
+    if (tooSoon || inWindow >= codes.maxSends || sentToContact.length >= codes.maxSendsPerDay) employee = null;
 
     if (employee && identification.kind === 'phone' && identification.verifiedContact && codes.trustTelegramContact) {
-      return { kind: 'linked', linked: await link(user, employee.id, { invitationId }) };
+      const outcome = await link(user, employee.id, { invitationId, codeId: null }, now);
+      if (outcome.kind === 'linked') return outcome;
+      employee = null;
     }
 
     const code = await db.$transaction(async (tx) => {
       // Only the newest code is valid.
       await tx.oneTimeCode.updateMany({
-        where: { consumedAt: null, OR: [{ telegramUserId: user.userId }, ...(employee ? [{ employeeId: employee.id }] : [])] },
+        where: { consumedAt: null, OR: [{ telegramUserId: user.userId }, { employeeId: employee?.id ?? NO_EMPLOYEE }] },
         data: { consumedAt: now },
       });
       return tx.oneTimeCode.create({
@@ -129,6 +184,7 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
           chatId: user.chatId,
           channel,
           invitationId,
+          createdAt: now,
           expiresAt: new Date(now.getTime() + codes.ttlMinutes * 60_000),
         },
       });
@@ -146,66 +202,110 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
     });
   }
 
+  /**
+   * One wrong try, counted atomically: concurrent entries (two instances, a redelivered webhook) each take their own
+   * step, and none past the limit. Null when the code was used up or replaced meanwhile.
+   */
+  async function countWrongTry(codeId: string): Promise<number | null> {
+    return db.$transaction(async (tx) => {
+      const { count } = await tx.oneTimeCode.updateMany({
+        where: { id: codeId, consumedAt: null, attempts: { lt: codes.maxAttempts } },
+        data: { attempts: { increment: 1 } },
+      });
+      if (count === 0) return null;
+      // The updated row stays locked until commit: this reads our own increment, not a concurrent one.
+      const row = await tx.oneTimeCode.findUniqueOrThrow({ where: { id: codeId }, select: { attempts: true } });
+      return row.attempts;
+    });
+  }
+
   async function verify(user: TelegramUser, input: string): Promise<VerifyResult> {
-    const now = new Date();
+    const now = clock.now();
+    if (await accountLocked(user.userId, now)) return { kind: 'locked' };
     const code = await db.oneTimeCode.findFirst({
       where: { telegramUserId: user.userId, consumedAt: null },
       orderBy: { createdAt: 'desc' },
-      include: { employee: { select: { id: true, lockedAt: true, linkFailures: true } } },
+      select: { id: true, employeeId: true, codeHash: true, invitationId: true, attempts: true, expiresAt: true },
     });
     if (!code) return { kind: 'no_code' };
-    if (code.expiresAt < now) return { kind: 'expired' };
+    if (code.expiresAt <= now) return { kind: 'expired' };
     if (code.attempts >= codes.maxAttempts) return { kind: 'too_many_attempts' };
-    if (code.employee?.lockedAt) return { kind: 'locked' };
 
-    if (code.employee && codeMatches(codes.secret, code.id, input, code.codeHash)) {
-      const consumed = await db.oneTimeCode.updateMany({ where: { id: code.id, consumedAt: null }, data: { consumedAt: now } });
-      if (consumed.count === 0) return { kind: 'no_code' };
-      return { kind: 'linked', linked: await link(user, code.employee.id, { invitationId: code.invitationId }) };
+    // A decoy costs the same HMAC and comparison as a real code, and then the same queries as a wrong one.
+    if (code.employeeId && codeMatches(codes.secret, code.id, input, code.codeHash)) {
+      const outcome = await link(user, code.employeeId, { invitationId: code.invitationId, codeId: code.id }, now);
+      if (outcome.kind === 'linked') return outcome;
+      if (outcome.kind === 'code_gone') return { kind: 'no_code' };
+      // The code is spent either way; the employee's state and the account stay as they were.
+      await db.oneTimeCode.updateMany({ where: { id: code.id, consumedAt: null }, data: { consumedAt: now } });
+      return { kind: 'refused' };
     }
-    if (!code.employee) codeMatches(codes.secret, code.id, input, null);
+    if (!code.employeeId) codeMatches(codes.secret, code.id, input, null);
 
-    const attempts = code.attempts + 1;
-    await db.oneTimeCode.update({ where: { id: code.id }, data: { attempts } });
-    if (code.employee) {
-      const failures = code.employee.linkFailures + 1;
-      const lock = failures >= codes.lockAfterFailures;
-      await db.employee.update({ where: { id: code.employee.id }, data: { linkFailures: failures, ...(lock ? { lockedAt: now } : {}) } });
-      if (lock) {
-        await audit(db, { actorType: 'SYSTEM', actorId: null, action: 'linking.locked', entityType: 'Employee', entityId: code.employee.id, details: { failures } });
-        return { kind: 'locked' };
-      }
+    const attempts = await countWrongTry(code.id);
+    if (await accountLocked(user.userId, now)) {
+      // Locking ends this account's pending codes too: a lock with a live code in hand would be no lock.
+      await db.oneTimeCode.updateMany({ where: { telegramUserId: user.userId, consumedAt: null }, data: { consumedAt: now } });
+      await audit(db, { actorType: 'SYSTEM', actorId: null, action: 'linking.account_locked', entityType: 'TelegramAccount', entityId: String(user.userId) });
+      return { kind: 'locked' };
     }
-    return attempts >= codes.maxAttempts ? { kind: 'too_many_attempts' } : { kind: 'wrong', attemptsLeft: codes.maxAttempts - attempts };
+    if (attempts === null || attempts >= codes.maxAttempts) return { kind: 'too_many_attempts' };
+    return { kind: 'wrong', attemptsLeft: codes.maxAttempts - attempts };
   }
 
-  /** One Telegram account ↔ one employee: linking moves the employee away from any account linked before. */
-  async function link(user: TelegramUser, employeeId: string, options: { invitationId: string | null }): Promise<Linked> {
-    const now = new Date();
-    return db.$transaction(async (tx) => {
-      const previous = await tx.telegramAccount.findFirst({
-        where: { employeeId, telegramUserId: { not: user.userId } },
-        select: { id: true, chatId: true, language: true },
+  type LinkOutcome = { kind: 'linked'; linked: Linked } | { kind: 'refused' } | { kind: 'code_gone' };
+
+  /**
+   * One Telegram account ↔ one employee: linking moves the employee away from any account linked before.
+   * The right to sign in is re-checked here, in the same transaction, with a conditional update: a code or an
+   * invitation issued before an unpublish, a dismissal or a lock opens nothing, and a DISABLED cabinet is never
+   * turned back to ACTIVE.
+   */
+  async function link(user: TelegramUser, employeeId: string, options: { invitationId: string | null; codeId: string | null }, now: Date): Promise<LinkOutcome> {
+    try {
+      return await db.$transaction(async (tx): Promise<LinkOutcome> => {
+        if (options.codeId) {
+          const consumed = await tx.oneTimeCode.updateMany({ where: { id: options.codeId, consumedAt: null }, data: { consumedAt: now } });
+          if (consumed.count === 0) return { kind: 'code_gone' };
+        }
+        const allowed = await tx.employee.updateMany({
+          where: { id: employeeId, cabinetState: { in: PUBLISHED }, lockedAt: null, OR: [{ dismissedAt: null }, { dismissedAt: { gt: now } }] },
+          data: { cabinetState: CabinetState.ACTIVE, linkFailures: 0 },
+        });
+        if (allowed.count === 0) throw new SignInRefused();
+        await tx.employee.updateMany({ where: { id: employeeId, activatedAt: null }, data: { activatedAt: now } });
+        const previous = await tx.telegramAccount.findFirst({
+          where: { employeeId, telegramUserId: { not: user.userId } },
+          select: { id: true, chatId: true, language: true },
+        });
+        if (previous) await tx.telegramAccount.update({ where: { id: previous.id }, data: { employeeId: null, linkedAt: null } });
+        await tx.telegramAccount.upsert({
+          where: { telegramUserId: user.userId },
+          create: { telegramUserId: user.userId, chatId: user.chatId, employeeId, linkedAt: now },
+          update: { chatId: user.chatId, employeeId, linkedAt: now, blockedAt: null },
+        });
+        if (options.invitationId) await tx.invitation.updateMany({ where: { id: options.invitationId, usedAt: null }, data: { usedAt: now } });
+        // The account proved who it is: its earlier wrong codes no longer count towards its lock.
+        await tx.oneTimeCode.updateMany({ where: { telegramUserId: user.userId, consumedAt: { not: null }, attempts: { gt: 0 } }, data: { attempts: 0 } });
+        await audit(tx, { actorType: 'EMPLOYEE', actorId: employeeId, action: 'telegram.link', entityType: 'Employee', entityId: employeeId, details: { replacedAnotherAccount: Boolean(previous) } });
+        const employee = await tx.employee.findUniqueOrThrow({ where: { id: employeeId }, select: { firstName: true, lastName: true, middleName: true } });
+        return {
+          kind: 'linked',
+          linked: { employeeId, firstName: employee.firstName, fullName: fullName(employee), previousChatId: previous?.chatId ?? null, previousLanguage: (previous?.language as Language | null) ?? null },
+        };
       });
-      if (previous) await tx.telegramAccount.update({ where: { id: previous.id }, data: { employeeId: null, linkedAt: null } });
-      await tx.telegramAccount.upsert({
-        where: { telegramUserId: user.userId },
-        create: { telegramUserId: user.userId, chatId: user.chatId, employeeId, linkedAt: now },
-        update: { chatId: user.chatId, employeeId, linkedAt: now, blockedAt: null },
-      });
-      const employee = await tx.employee.update({
-        where: { id: employeeId },
-        data: { cabinetState: CabinetState.ACTIVE, linkFailures: 0 },
-      });
-      if (!employee.activatedAt) await tx.employee.update({ where: { id: employeeId }, data: { activatedAt: now } });
-      if (options.invitationId) await tx.invitation.update({ where: { id: options.invitationId }, data: { usedAt: now } });
-      await audit(tx, { actorType: 'EMPLOYEE', actorId: employeeId, action: 'telegram.link', entityType: 'Employee', entityId: employeeId, details: { replacedAnotherAccount: Boolean(previous) } });
-      return { employeeId, firstName: employee.firstName, fullName: fullName(employee), previousChatId: previous?.chatId ?? null, previousLanguage: (previous?.language as Language | null) ?? null };
-    });
+    } catch (error) {
+      if (error instanceof SignInRefused) return { kind: 'refused' };
+      throw error;
+    }
   }
 
-  /** The Telegram account and what it may do; read on every update, so access ends the moment HR's data says so. */
+  /**
+   * The Telegram account and what it may do; read on every update, so access ends the moment HR's data says so.
+   * A sign-in lock is not among the reasons: it stops new sign-ins, never a session that already proved itself.
+   */
   async function session(user: TelegramUser) {
+    const now = clock.now();
     const account = await db.telegramAccount.findUnique({
       where: { telegramUserId: user.userId },
       include: { employee: { include: { organization: { select: { name: true } }, department: { select: { name: true } } } } },
@@ -213,10 +313,10 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
     const employee = account?.employee ?? null;
     let access: Access = 'unlinked';
     if (employee) {
-      const disabled = employee.cabinetState === CabinetState.DISABLED || isDismissed(employee.dismissedAt, new Date()) || employee.lockedAt !== null;
+      const disabled = employee.cabinetState === CabinetState.DISABLED || isDismissed(employee.dismissedAt, now);
       access = disabled ? 'disabled' : employee.cabinetState === CabinetState.ACTIVE ? 'linked' : 'unlinked';
     }
-    const pendingFresh = account?.pendingInputAt && Date.now() - account.pendingInputAt.getTime() < PENDING_INPUT_TTL_MS;
+    const pendingFresh = account?.pendingInputAt && now.getTime() - account.pendingInputAt.getTime() < PENDING_INPUT_TTL_MS;
     return {
       language: account?.language ?? null,
       /** What the next text message answers, if the bot asked a question in the last few minutes. */
@@ -239,12 +339,13 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
 
   /** Unlinks and forgets this Telegram account. */
   async function logout(user: TelegramUser): Promise<boolean> {
+    const now = clock.now();
     return db.$transaction(async (tx) => {
       const account = await tx.telegramAccount.findUnique({ where: { telegramUserId: user.userId } });
       if (!account?.employeeId) return false;
       await tx.telegramAccount.delete({ where: { id: account.id } });
       await tx.employee.updateMany({ where: { id: account.employeeId, cabinetState: CabinetState.ACTIVE }, data: { cabinetState: CabinetState.PUBLISHED } });
-      await tx.oneTimeCode.updateMany({ where: { telegramUserId: user.userId, consumedAt: null }, data: { consumedAt: new Date() } });
+      await tx.oneTimeCode.updateMany({ where: { telegramUserId: user.userId, consumedAt: null }, data: { consumedAt: now } });
       await audit(tx, { actorType: 'EMPLOYEE', actorId: account.employeeId, action: 'telegram.logout', entityType: 'Employee', entityId: account.employeeId });
       return true;
     });
@@ -254,7 +355,7 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
   async function setPendingInput(user: TelegramUser, input: string | null): Promise<void> {
     await db.telegramAccount.updateMany({
       where: { telegramUserId: user.userId },
-      data: { pendingInput: input, pendingInputAt: input ? new Date() : null },
+      data: { pendingInput: input, pendingInputAt: input ? clock.now() : null },
     });
   }
 
@@ -266,14 +367,33 @@ export function createLinkingService(deps: { db: Db; jobs: JobQueue; codes: Conf
     });
   }
 
-  /** Admin action after the lock that follows too many wrong codes. */
+  /**
+   * Admin action for an employee who cannot sign in: clears an employee-level lock (set by earlier versions), and
+   * lifts the lock of every Telegram account that asked for this employee's code in the last day — in practice the
+   * employee's own account after too many typos. Their pending codes end with it.
+   */
   async function unlock(employeeExternalId: string, actor: { apiTokenId: string | null }): Promise<boolean> {
-    const { count } = await db.employee.updateMany({ where: { externalId: employeeExternalId }, data: { lockedAt: null, linkFailures: 0 } });
-    if (count > 0) await audit(db, { actorType: 'API_TOKEN', actorId: actor.apiTokenId, action: 'linking.unlock', entityType: 'Employee', entityId: employeeExternalId });
-    return count > 0;
+    const employee = await db.employee.findUnique({ where: { externalId: employeeExternalId }, select: { id: true } });
+    if (!employee) return false;
+    const now = clock.now();
+    await db.$transaction(async (tx) => {
+      await tx.employee.update({ where: { id: employee.id }, data: { lockedAt: null, linkFailures: 0 } });
+      const askers = await tx.oneTimeCode.findMany({
+        where: { employeeId: employee.id, createdAt: { gte: ago(now, CODE_MEMORY_MS) } },
+        distinct: ['telegramUserId'],
+        select: { telegramUserId: true },
+      });
+      const accounts = askers.map((a) => a.telegramUserId);
+      if (accounts.length > 0) {
+        await tx.oneTimeCode.updateMany({ where: { telegramUserId: { in: accounts }, consumedAt: null }, data: { consumedAt: now } });
+        await tx.oneTimeCode.updateMany({ where: { telegramUserId: { in: accounts }, attempts: { gt: 0 } }, data: { attempts: 0 } });
+      }
+      await audit(tx, { actorType: 'API_TOKEN', actorId: actor.apiTokenId, action: 'linking.unlock', entityType: 'Employee', entityId: employeeExternalId, details: { accounts: accounts.length } });
+    });
+    return true;
   }
 
-  return { identify, verify, session, logout, setLanguage, setPendingInput, unlock };
+  return { identify, verify, session, logout, setLanguage, setPendingInput, unlock, channels };
 }
 
 export type LinkingService = ReturnType<typeof createLinkingService>;

@@ -85,12 +85,15 @@ describe.each(kinds)('code delivery as a job, %s', (_name, makeQueue) => {
     await until(async () => (await h.prisma.oneTimeCode.findFirstOrThrow({ where: { telegramUserId: 8002n } })).sentAt !== null);
   });
 
-  it('stops at a permanent failure and tells the user', async () => {
+  it('stops at a permanent failure and tells nobody: a message would say the contact is real', async () => {
     sms.failures.push(new PermanentDeliveryError('bad number'), new TransientDeliveryError('must not be reached'));
+    h.clearCalls();
     await h.send(contactUpdate(8003, '+79120000004'));
-    await until(() => /Не получилось отправить код/.test(h.lastTextTo(8003)));
-    expect(sms.failures).toHaveLength(1);
+    await until(() => sms.failures.length === 1);
+    await h.t.container.services.jobs.idle();
     expect(sms.sent).toHaveLength(0);
+    expect(h.messagesTo(8003).map((m) => m.payload.text)).toEqual([expect.stringMatching(/^Если этот контакт есть/)]);
+    expect((await h.prisma.oneTimeCode.findFirstOrThrow({ where: { telegramUserId: 8003n } })).sentAt).toBeNull();
   });
 
   it('runs a job once per id, and running it again sends nothing new', async () => {
@@ -105,22 +108,65 @@ describe.each(kinds)('code delivery as a job, %s', (_name, makeQueue) => {
   });
 });
 
-describe('BullMQ job payloads', () => {
-  it('carry ids only: no phone, e-mail or code reaches Redis', async () => {
-    const prefix = `${PREFIX}-payload`;
-    const definitions = {
-      'deliver-code': { name: 'deliver-code', attempts: 1, backoffMs: 1, handle: async () => {} },
-    } as unknown as JobDefinitions;
-    const queue = createBullmqQueue({ url: REDIS_URL, prefix, definitions, logger });
-    await queue.enqueue('deliver-code', { codeId: '01a2-code-id' }, { jobId: 'code-1' });
-    const inspect = new Queue('deliver-code', { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix });
-    const job = await inspect.getJob('code-1');
-    expect(job?.data).toEqual({ codeId: '01a2-code-id' });
-    await inspect.obliterate({ force: true });
-    await inspect.close();
-    await queue.close();
-    const redis = new Redis(REDIS_URL);
-    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+/** Every string Redis holds under a prefix: hashes, lists, sets, sorted sets, streams and plain values. */
+async function everythingUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const key of await redis.keys(`${prefix}:*`)) {
+    out.push(key);
+    const type = await redis.type(key);
+    if (type === 'string') out.push((await redis.get(key)) ?? '');
+    else if (type === 'hash') out.push(...Object.entries(await redis.hgetall(key)).flat());
+    else if (type === 'list') out.push(...(await redis.lrange(key, 0, -1)));
+    else if (type === 'set') out.push(...(await redis.smembers(key)));
+    else if (type === 'zset') out.push(...(await redis.zrange(key, 0, -1)));
+    else if (type === 'stream') for (const [id, fields] of await redis.xrange(key, '-', '+')) out.push(id, ...fields);
+  }
+  return out;
+}
+
+describe('what identify puts into Redis', () => {
+  const prefix = `${PREFIX}-payload`;
+  const sms = scriptedSms();
+  let h: BotHarness;
+  const redis = new Redis(REDIS_URL);
+  beforeAll(async () => {
+    h = await createBotHarness('pglite', {
+      channels: { sms: sms.gateway, email: undefined },
+      jobQueue: (definitions) => createBullmqQueue({ url: REDIS_URL, prefix, definitions, logger }),
+    });
+    await seedLinkingEmployees(h.t);
+  });
+  afterAll(async () => {
+    await h?.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
+  });
+
+  it('is the code row id and nothing else: no phone, e-mail or code, before or after delivery', async () => {
+    const secrets = ['79120000001', '912 000-00-01', '9120000001', 'emp1@', 'romashka', 'Иванова'];
+    // No worker yet: the job waits in Redis exactly as the bot left it.
+    await h.bot.handleUpdate(textUpdate(8101, '+7 (912) 000-00-01'));
+    await h.bot.handleUpdate(textUpdate(8102, 'emp1@romashka.ru'));
+    const codes = await h.prisma.oneTimeCode.findMany({ orderBy: { createdAt: 'asc' } });
+    expect(codes).toHaveLength(2);
+
+    const queued = new Queue('deliver-code', { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix });
+    const jobs = await queued.getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(jobs.map((j) => j.data).sort((a, b) => String(a.codeId).localeCompare(String(b.codeId))))
+      .toEqual(codes.map((c) => ({ codeId: c.id })).sort((a, b) => a.codeId.localeCompare(b.codeId)));
+    await queued.close();
+    const before = (await everythingUnder(redis, prefix)).join('\n');
+    expect(before).toContain(codes[0]!.id);
+    for (const secret of secrets) expect(before, secret).not.toContain(secret);
+
+    // Delivery happens in the worker; the plaintext code goes to the SMS gateway and nowhere near Redis.
+    await h.t.container.services.jobs.startWorkers();
+    await until(() => sms.sent.length === 1);
+    await h.t.container.services.jobs.idle();
+    const code = codeIn(sms.sent[0]!.text);
+    const after = (await everythingUnder(redis, prefix)).join('\n');
+    for (const secret of secrets) expect(after, secret).not.toContain(secret);
+    expect(after).not.toMatch(new RegExp(`(?<![0-9a-f])${code}(?![0-9a-f])`));
   });
 });
