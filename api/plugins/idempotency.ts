@@ -5,6 +5,11 @@ import { AppError } from '../../core/errors.ts';
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** What makes two requests "the same" for a key: method, URL and the sha256 of the raw body. */
+export function requestFingerprint(method: string, url: string, bodyHash: string | undefined): string {
+  return createHash('sha256').update(`${method} ${url}\n${bodyHash ?? ''}`).digest('hex');
+}
+
 /**
  * With an `Idempotency-Key`, a retried request gets the first response back (marked `Idempotent-Replayed: true`)
  * instead of running again. Keys are per API token.
@@ -14,9 +19,7 @@ export function useIdempotency(app: FastifyInstance): void {
     const key = request.headers['idempotency-key'];
     if (key === undefined || !MUTATING.has(request.method) || !request.principal) return;
     if (typeof key !== 'string' || !KEY.test(key)) throw new AppError('INVALID_IDEMPOTENCY_KEY', 'validation');
-    const requestHash = createHash('sha256')
-      .update(`${request.method} ${request.url}\n${request.bodyHash ?? ''}`)
-      .digest('hex');
+    const requestHash = requestFingerprint(request.method, request.url, request.bodyHash);
     const start = await request.services.idempotency.begin(request.principal.tokenId, key, requestHash);
     switch (start.kind) {
       case 'new':

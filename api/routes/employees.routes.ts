@@ -11,7 +11,8 @@ const Query = Type.Object({
   departmentId: Type.Optional(Type.String({ minLength: 1, description: 'Includes the subtree' })),
   inScope: Type.Optional(Type.Boolean({ description: 'Only employees inside the cabinet scope' })),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Name or personnel number fragment' })),
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  // Bounded: a page past any real company is an empty answer, not an offset the database refuses.
+  page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
   pageSize: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
 });
 

@@ -26,8 +26,12 @@ const ImportSummarySchema = Type.Object({
   updated: Type.Integer(),
   unchanged: Type.Integer(),
   rejected: Type.Integer(),
-  errors: Type.Array(RowErrorSchema),
+  errors: Type.Array(RowErrorSchema, { description: 'Rows that were not stored, with the reason (capped at 1000)' }),
   errorsTruncated: Type.Boolean(),
+  warnings: Type.Array(RowErrorSchema, {
+    description: 'Rows that were stored without a value Kabinet could not read, in a field it can do without (INN, KPP, address, position, phone, e-mail, hire date…); capped at 1000',
+  }),
+  warningsTruncated: Type.Boolean(),
   noContacts: Type.Array(
     Type.Object({ employeeId: Type.String(), personnelNumber: Type.String(), fullName: Type.String() }),
     { description: 'Employees in scope (not dismissed) with neither phone nor e-mail: no cabinet is possible for them' },
@@ -58,7 +62,12 @@ function envelopeValidator() {
 }
 
 export function localizeSummary(summary: ImportSummary, request: FastifyRequest) {
-  return { ...summary, errors: summary.errors.map((e) => ({ ...e, message: request.t(`imports:row.${e.code}`) })) };
+  const reason = (code: string) => request.t(`imports:row.${code}`);
+  return {
+    ...summary,
+    errors: summary.errors.map((e) => ({ ...e, message: reason(e.code) })),
+    warnings: summary.warnings.map((w) => ({ ...w, message: request.t('imports:warning', { reason: reason(w.code) }) })),
+  };
 }
 
 export function importRoutes(fastify: FastifyInstance): void {
@@ -71,7 +80,7 @@ export function importRoutes(fastify: FastifyInstance): void {
       schema: {
         tags: ['imports'],
         summary: `Upload ${name}`,
-        description: `${DESCRIPTIONS[name]} Upserts keyed by the payroll system's ids; replaying an upload leaves the same state. Bad rows are reported with their index and reason while good rows are stored.`,
+        description: `${DESCRIPTIONS[name]} Upserts keyed by the payroll system's ids; replaying an upload leaves the same state. Bad rows are reported in \`errors\` with their index and reason while good rows are stored; a value Kabinet can do without that it cannot read is left out and reported in \`warnings\`, and its row is stored.`,
         security: [{ bearer: [] }],
         headers: IdempotencyHeaders,
         body: Type.Object({ items: Type.Array(definition.rowSchema, { maxItems: MAX_ITEMS }) }),

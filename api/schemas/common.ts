@@ -9,5 +9,5 @@ export const errorResponses = (...codes: number[]): Record<number, typeof ErrorR
   Object.fromEntries(codes.map((c) => [c, ErrorResponse]));
 
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ description: 'Repeat a request with the same key to get the first response back instead of running it again (kept 72 h)' })),
+  'idempotency-key': Type.Optional(Type.String({ description: 'Repeat a request with the same key to get the first response back instead of running it again (kept 72 h). While the first request runs, a repeat answers 409; one that has not answered within the lease (IDEMPOTENCY_LEASE_MINUTES, 10 by default) is presumed dead and a repeat runs' })),
 });

@@ -1,14 +1,16 @@
 import Type, { type Static } from 'typebox';
 import { ImportKind } from '../db/generated/enums.ts';
 import { fingerprint } from '../util/ids.ts';
-import { BATCH_TRANSACTION, classify, duplicateKeys, type ImportDefinition, organizationIds, type RowError } from './import-definition.ts';
-import { Id } from './row-types.ts';
+import {
+  classify, duplicateKeys, type ImportDefinition, inBatchTransaction, optionalId, organizationIds, requiredText, type RowError,
+} from './import-definition.ts';
+import { Id, OptionalId } from './row-types.ts';
 
 export const DepartmentRow = Type.Object(
   {
     id: Id('Payroll-system id of the department'),
     organizationId: Id('Payroll-system id of its organization (uploaded before)'),
-    parentId: Type.Optional(Type.Union([Id('Payroll-system id of the parent department, same organization'), Type.Null()])),
+    parentId: OptionalId('Payroll-system id of the parent department, same organization'),
     name: Type.String({ minLength: 1, maxLength: 500 }),
   },
   { examples: [{ id: 'dep-10', organizationId: 'org-1', parentId: null, name: 'Бухгалтерия' }] },
@@ -34,10 +36,10 @@ export const departmentsImport: ImportDefinition<DepartmentRow, PreparedDepartme
 
   prepare(row) {
     const value = {
-      externalId: row.id.trim(),
-      organizationExternalId: row.organizationId.trim(),
-      parentExternalId: row.parentId?.trim() || null,
-      name: row.name.trim(),
+      externalId: requiredText('id', row.id),
+      organizationExternalId: requiredText('organizationId', row.organizationId),
+      parentExternalId: optionalId(row.parentId),
+      name: requiredText('name', row.name),
     };
     return { ...value, sourceHash: fingerprint(value) };
   },
@@ -70,9 +72,9 @@ export const departmentsImport: ImportDefinition<DepartmentRow, PreparedDepartme
     return errors;
   },
 
-  async writeBatch(rows, { db }) {
-    const organizations = await organizationIds(db, rows.map((r) => r.value.organizationExternalId));
-    const existing = await db.department.findMany({
+  writeBatch: (rows, { db }) => inBatchTransaction(db, ImportKind.DEPARTMENTS, async (tx) => {
+    const organizations = await organizationIds(tx, rows.map((r) => r.value.organizationExternalId));
+    const existing = await tx.department.findMany({
       where: { externalId: { in: rows.map((r) => r.value.externalId) } },
       select: { id: true, externalId: true, sourceHash: true },
     });
@@ -83,35 +85,31 @@ export const departmentsImport: ImportDefinition<DepartmentRow, PreparedDepartme
       name: v.name,
       sourceHash: v.sourceHash,
     });
-    if (split.created.length + split.updated.length > 0) {
-      await db.$transaction(async (tx) => {
-        await tx.department.createMany({ data: split.created.map((r) => data(r.value)) });
-        for (const { row, id } of split.updated) await tx.department.update({ where: { id }, data: data(row.value) });
-      }, BATCH_TRANSACTION);
-    }
+    await tx.department.createMany({ data: split.created.map((r) => data(r.value)) });
+    for (const { row, id } of split.updated) await tx.department.update({ where: { id }, data: data(row.value) });
     return { outcomes: split.outcomes, errors: [] };
-  },
+  }),
 
+  // Parents are linked once every department of the upload exists; checkUpload proved they resolve.
   async finish(accepted, { db }) {
-    // Parents are linked once every department of the upload exists; checkUpload proved they resolve.
-    const ids = new Map(
-      (await db.department.findMany({ select: { id: true, externalId: true } })).map((d) => [d.externalId, d.id]),
-    );
-    const links = accepted.map((r) => ({
-      id: ids.get(r.value.externalId)!,
-      parentId: r.value.parentExternalId === null ? null : ids.get(r.value.parentExternalId)!,
-    }));
-    const current = new Map(
-      (await db.department.findMany({ where: { id: { in: links.map((l) => l.id) } }, select: { id: true, parentId: true } }))
-        .map((d) => [d.id, d.parentId]),
-    );
-    const changed = links.filter((l) => current.get(l.id) !== l.parentId);
-    if (changed.length > 0) {
-      await db.$transaction(async (tx) => {
-        for (const l of changed) await tx.department.update({ where: { id: l.id }, data: { parentId: l.parentId } });
-      }, BATCH_TRANSACTION);
-    }
-    return {};
+    if (accepted.length === 0) return {};
+    return inBatchTransaction(db, ImportKind.DEPARTMENTS, async (tx) => {
+      const ids = new Map(
+        (await tx.department.findMany({ select: { id: true, externalId: true } })).map((d) => [d.externalId, d.id]),
+      );
+      const links = accepted.map((r) => ({
+        id: ids.get(r.value.externalId)!,
+        parentId: r.value.parentExternalId === null ? null : ids.get(r.value.parentExternalId)!,
+      }));
+      const current = new Map(
+        (await tx.department.findMany({ where: { id: { in: links.map((l) => l.id) } }, select: { id: true, parentId: true } }))
+          .map((d) => [d.id, d.parentId]),
+      );
+      for (const l of links) {
+        if (current.get(l.id) !== l.parentId) await tx.department.update({ where: { id: l.id }, data: { parentId: l.parentId } });
+      }
+      return {};
+    });
   },
 };
 

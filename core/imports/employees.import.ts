@@ -3,11 +3,13 @@ import { loadScope } from '../cabinet/scope.ts';
 import { CabinetState, ImportKind } from '../db/generated/enums.ts';
 import { fingerprint } from '../util/ids.ts';
 import {
-  BATCH_TRANSACTION, classify, duplicateKeys, field, type ImportDefinition, type NoContactEmployee, organizationIds, type RowError,
+  classify, duplicateKeys, field, type ImportDefinition, inBatchTransaction, type NoContactEmployee, optionalField, optionalId,
+  organizationIds, requiredText, type RowError,
 } from './import-definition.ts';
 import { normalizeEmail, normalizePhone, optionalText, toDate } from './normalize.ts';
-import { Id, OptionalDate, OptionalText } from './row-types.ts';
+import { Id, OptionalDate, OptionalId, OptionalText } from './row-types.ts';
 import { fullName, isDismissed } from '../employees/employee-name.ts';
+import { revokePendingSignIns } from '../linking/sign-in-revocation.ts';
 
 export const EmployeeRow = Type.Object(
   {
@@ -18,10 +20,10 @@ export const EmployeeRow = Type.Object(
     middleName: OptionalText('Отчество', 200),
     position: OptionalText('Должность', 500),
     organizationId: Id('Payroll-system id of the organization'),
-    departmentId: Type.Optional(Type.Union([Id('Payroll-system id of the department, same organization'), Type.Null()])),
-    phone: OptionalText('Mobile phone in any common Russian format or international with "+"; stored as E.164', 40),
-    email: OptionalText('E-mail', 254),
-    hiredAt: OptionalDate('Hire date'),
+    departmentId: OptionalId('Payroll-system id of the department, same organization'),
+    phone: OptionalText('Mobile phone: Russian in any common format ("8 912 …", "912 …"), or international with or without "+"; stored as E.164. One that cannot be read is left out with a warning', 40),
+    email: OptionalText('E-mail; one that cannot be read is left out with a warning', 254),
+    hiredAt: OptionalDate('Hire date; one that cannot be read is left out with a warning'),
     dismissedAt: OptionalDate('Dismissal date: from that day on the cabinet is disabled'),
   },
   {
@@ -53,20 +55,25 @@ interface PreparedEmployee {
 export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = {
   kind: ImportKind.EMPLOYEES,
   rowSchema: EmployeeRow,
+  // An employee without a readable phone is still an employee: their payslips and vacations are stored, and the
+  // upload lists them under noContacts when no contact is left. A value Kabinet cannot read is not stored: codes
+  // go only to contacts on record, so a half-read phone must never become one. The dismissal date is not
+  // optional: reading it wrong could leave a dismissed employee's cabinet open.
+  optionalFields: ['middleName', 'position', 'phone', 'email', 'hiredAt'],
 
-  prepare(row) {
+  prepare(row, warn) {
     const value = {
-      externalId: row.id.trim(),
-      personnelNumber: row.personnelNumber.trim(),
-      lastName: row.lastName.trim(),
-      firstName: row.firstName.trim(),
+      externalId: requiredText('id', row.id),
+      personnelNumber: requiredText('personnelNumber', row.personnelNumber),
+      lastName: requiredText('lastName', row.lastName),
+      firstName: requiredText('firstName', row.firstName),
       middleName: optionalText(row.middleName) ?? null,
       position: optionalText(row.position) ?? null,
-      organizationExternalId: row.organizationId.trim(),
-      departmentExternalId: row.departmentId?.trim() || null,
-      phone: field('phone', () => normalizePhone(row.phone)) ?? null,
-      email: field('email', () => normalizeEmail(row.email)) ?? null,
-      hiredAt: field('hiredAt', () => toDate(row.hiredAt)) ?? null,
+      organizationExternalId: requiredText('organizationId', row.organizationId),
+      departmentExternalId: optionalId(row.departmentId),
+      phone: optionalField('phone', () => normalizePhone(row.phone), warn) ?? null,
+      email: optionalField('email', () => normalizeEmail(row.email), warn) ?? null,
+      hiredAt: optionalField('hiredAt', () => toDate(row.hiredAt), warn) ?? null,
       dismissedAt: field('dismissedAt', () => toDate(row.dismissedAt)) ?? null,
     };
     return { ...value, sourceHash: fingerprint(value) };
@@ -76,12 +83,12 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
     return duplicateKeys(rows, (v) => v.externalId, 'id');
   },
 
-  async writeBatch(rows, { db, now }) {
+  writeBatch: (rows, { db, now }) => inBatchTransaction(db, ImportKind.EMPLOYEES, async (tx) => {
     const errors: RowError[] = [];
-    const organizations = await organizationIds(db, rows.map((r) => r.value.organizationExternalId));
+    const organizations = await organizationIds(tx, rows.map((r) => r.value.organizationExternalId));
     const departmentIds = [...new Set(rows.flatMap((r) => (r.value.departmentExternalId ? [r.value.departmentExternalId] : [])))];
     const departments = new Map(
-      (await db.department.findMany({
+      (await tx.department.findMany({
         where: { externalId: { in: departmentIds } },
         select: { id: true, externalId: true, organizationId: true },
       })).map((d) => [d.externalId, d]),
@@ -109,7 +116,7 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
       return [{ row: r.row, value: { ...r.value, organizationId, departmentId } }];
     });
 
-    const existing = await db.employee.findMany({
+    const existing = await tx.employee.findMany({
       where: { externalId: { in: resolved.map((r) => r.value.externalId) } },
       select: { id: true, externalId: true, sourceHash: true, cabinetState: true },
     });
@@ -139,28 +146,21 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
       return previous === undefined ? CabinetState.NOT_PUBLISHED : undefined;
     };
 
-    if (split.created.length + split.updated.length > 0) {
-      await db.$transaction(async (tx) => {
-        await tx.employee.createMany({
-          data: split.created.map((r) => ({ ...columns(r.value), cabinetState: stateFor(r.value)! })),
-        });
-        const disabled: string[] = [];
-        for (const { row, id } of split.updated) {
-          const cabinetState = stateFor(row.value, stored.get(row.value.externalId)!.cabinetState);
-          await tx.employee.update({ where: { id }, data: { ...columns(row.value), ...(cabinetState ? { cabinetState } : {}) } });
-          if (cabinetState === CabinetState.DISABLED && stored.get(row.value.externalId)!.cabinetState !== CabinetState.DISABLED) {
-            disabled.push(id);
-          }
-        }
-        if (disabled.length > 0) {
-          // Pending codes and invitations of a dismissed employee must not open anything later.
-          await tx.oneTimeCode.deleteMany({ where: { employeeId: { in: disabled } } });
-          await tx.invitation.deleteMany({ where: { employeeId: { in: disabled }, usedAt: null } });
-        }
-      }, BATCH_TRANSACTION);
+    await tx.employee.createMany({
+      data: split.created.map((r) => ({ ...columns(r.value), cabinetState: stateFor(r.value)! })),
+    });
+    const disabled: string[] = [];
+    for (const { row, id } of split.updated) {
+      const cabinetState = stateFor(row.value, stored.get(row.value.externalId)!.cabinetState);
+      await tx.employee.update({ where: { id }, data: { ...columns(row.value), ...(cabinetState ? { cabinetState } : {}) } });
+      if (cabinetState === CabinetState.DISABLED && stored.get(row.value.externalId)!.cabinetState !== CabinetState.DISABLED) {
+        disabled.push(id);
+      }
     }
+    // Pending codes and invitations of a dismissed employee must not open anything later.
+    await revokePendingSignIns(tx, disabled, now);
     return { outcomes: split.outcomes, errors };
-  },
+  }),
 
   async finish(accepted, { db, now }) {
     const candidates = accepted.filter((r) => !r.value.phone && !r.value.email && !isDismissed(r.value.dismissedAt, now));

@@ -1,6 +1,7 @@
 import type { TSchema } from 'typebox';
 import type { Db } from '../db/database.ts';
-import type { ImportKind } from '../db/generated/enums.ts';
+import type { Prisma } from '../db/generated/client.ts';
+import { ImportKind } from '../db/generated/enums.ts';
 import type { Logger } from '../logger.ts';
 import { FieldProblem } from './normalize.ts';
 
@@ -10,6 +11,15 @@ export interface RowError {
   field: string | null;
   code: string;
 }
+
+/**
+ * Something in a stored row that needs attention but did not stop it: a field Kabinet can do without whose value
+ * it could not read. The row is stored without that value. Same shape as a row error.
+ */
+export type RowWarning = RowError;
+
+/** How `prepare` reports a warning about the row it is preparing. */
+export type Warn = (field: string, code: string) => void;
 
 export interface Indexed<T> {
   row: number;
@@ -26,6 +36,7 @@ export interface BatchResult {
 export interface ImportContext {
   db: Db;
   logger: Logger;
+  /** The time of the upload, from the injected clock: dismissals and notifications are judged against it. */
   now: Date;
   /** Ids of payslips this upload created (not updated): they are announced to employees once it finishes. */
   createdPayslipIds: string[];
@@ -56,8 +67,14 @@ export interface NoContactEmployee {
 export interface ImportDefinition<Row, Prepared> {
   kind: ImportKind;
   rowSchema: TSchema;
-  prepare(row: Row): Prepared;
+  /**
+   * Top-level fields Kabinet works without (INN, address, position, …). A value there that cannot be read or stored
+   * is dropped with a warning and the row is stored without it; only problems elsewhere reject the row.
+   */
+  optionalFields?: readonly string[];
+  prepare(row: Row, warn: Warn): Prepared;
   checkUpload?(rows: Indexed<Prepared>[], ctx: ImportContext): Promise<RowError[]>;
+  /** Writes one batch; call `inBatchTransaction` so that lookups and writes happen under the kind's lock. */
   writeBatch(rows: Indexed<Prepared>[], ctx: ImportContext): Promise<BatchResult>;
   /** After every batch is written, with the rows that were accepted. */
   finish?(accepted: Indexed<Prepared>[], ctx: ImportContext): Promise<{ noContacts?: NoContactEmployee[] }>;
@@ -65,6 +82,31 @@ export interface ImportDefinition<Row, Prepared> {
 
 /** Interactive transactions default to 5 s; a batch of a thousand payslips may need longer on a busy server. */
 export const BATCH_TRANSACTION = { maxWait: 30_000, timeout: 120_000 } as const;
+
+export type Tx = Prisma.TransactionClient;
+
+// pg_advisory_xact_lock(int4, int4): the first number marks Kabinet's uploads (the migration lock uses the
+// one-number form, another key space), the second the kind.
+const UPLOAD_LOCK_CLASS = 0x4b_42_49_4d; // "KBIM"
+const KIND_LOCKS: Record<ImportKind, number> = {
+  [ImportKind.ORGANIZATIONS]: 1,
+  [ImportKind.DEPARTMENTS]: 2,
+  [ImportKind.EMPLOYEES]: 3,
+  [ImportKind.PAYSLIPS]: 4,
+  [ImportKind.VACATIONS]: 5,
+};
+
+/**
+ * Runs one batch in a transaction that first takes the kind's advisory lock, so that two uploads of the same rows
+ * never both look up "not stored yet" and both insert (a unique violation, once a 500). Batches of one kind wait
+ * for each other; what a batch reads after the lock includes everything committed before it.
+ */
+export function inBatchTransaction<T>(db: Db, kind: ImportKind, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${UPLOAD_LOCK_CLASS}::int4, ${KIND_LOCKS[kind]}::int4)`;
+    return work(tx);
+  }, BATCH_TRANSACTION);
+}
 
 /** Splits rows into new / changed / unchanged by comparing fingerprints with what is stored. */
 export function classify<T extends { sourceHash: string }, K>(
@@ -88,7 +130,7 @@ export function classify<T extends { sourceHash: string }, K>(
   return { created, updated, unchanged, outcomes };
 }
 
-/** Runs one field's normalizer and names the field when it refuses the value. */
+/** Runs one field's normalizer and names the field when it refuses the value: the row is rejected. */
 export function field<T>(name: string, read: () => T): T {
   try {
     return read();
@@ -97,6 +139,27 @@ export function field<T>(name: string, read: () => T): T {
     throw error;
   }
 }
+
+/** Like `field`, for a value Kabinet can do without: a refused value becomes a warning and is not stored. */
+export function optionalField<T>(name: string, read: () => T | undefined, warn: Warn): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof FieldProblem)) throw error;
+    warn(name, error.reason);
+    return undefined;
+  }
+}
+
+/** A required id or name: trimmed, and refused when nothing is left (an id of spaces would be stored as ''). */
+export function requiredText(name: string, raw: string): string {
+  const text = raw.trim();
+  if (!text) throw new RowFieldError(name, 'required');
+  return text;
+}
+
+/** An optional reference: blank means none, as null and absent do. */
+export const optionalId = (raw: string | null | undefined): string | null => raw?.trim() || null;
 
 /** The same key twice in one upload is ambiguous: every occurrence after the first is rejected. */
 export function duplicateKeys<T>(rows: Indexed<T>[], keyOf: (v: T) => string, fieldName: string): RowError[] {
@@ -111,7 +174,7 @@ export function duplicateKeys<T>(rows: Indexed<T>[], keyOf: (v: T) => string, fi
 }
 
 /** Kabinet ids of the organizations an upload names, by payroll id; unknown ids are simply absent. */
-export async function organizationIds(db: Db, externalIds: Iterable<string>): Promise<Map<string, string>> {
+export async function organizationIds(db: Db | Tx, externalIds: Iterable<string>): Promise<Map<string, string>> {
   const ids = [...new Set(externalIds)];
   if (ids.length === 0) return new Map();
   const rows = await db.organization.findMany({ where: { externalId: { in: ids } }, select: { id: true, externalId: true } });

@@ -1,3 +1,5 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+
 // Turning what a payroll system sends into what Kabinet stores. Each function returns `undefined` for "absent"
 // and throws FieldProblem for a value that is present but wrong, so callers can report the field.
 
@@ -11,21 +13,35 @@ const blank = (v: unknown): boolean => v === undefined || v === null || (typeof 
 
 /**
  * Russian numbers arrive in every shape HR ever typed: "8 (912) 345-67-89", "+7 912 3456789", "9123456789".
- * Anything else must already be international ("+" and 8–15 digits). Result: E.164.
+ * Telegram shares contacts as bare digits without "+" ("79123456789", "380501234567", "4915112345678"), so digits
+ * that are not a Russian national number are read as international. Every number is checked against the
+ * numbering plan of its country (libphonenumber, minimal metadata). Result: E.164, the form every comparison uses.
  */
 export function normalizePhone(raw: string | null | undefined): string | undefined {
   if (blank(raw)) return undefined;
   const text = String(raw).trim();
   if (!/^[+\d\s()\-.]+$/.test(text)) throw new FieldProblem('invalid_phone');
   const digits = text.replace(/\D/g, '');
-  if (text.startsWith('+')) {
-    if (digits.length < 8 || digits.length > 15 || digits.startsWith('0')) throw new FieldProblem('invalid_phone');
-    if (digits.startsWith('7') && digits.length !== 11) throw new FieldProblem('invalid_phone');
-    return `+${digits}`;
+  // Without "+", a valid Russian reading wins ("4951234567" is Moscow, not Germany): Kabinet serves Russian
+  // companies, and a misread number would send codes to a stranger. Otherwise the digits are international.
+  const readings = text.startsWith('+') ? [digits] : [russianNational(digits), digits];
+  for (const reading of readings) {
+    if (reading === undefined) continue;
+    const parsed = parsePhoneNumberFromString(`+${reading}`);
+    if (parsed?.isValid()) return parsed.number;
   }
-  if (digits.length === 11 && (digits.startsWith('8') || digits.startsWith('7'))) return `+7${digits.slice(1)}`;
-  if (digits.length === 10 && digits.startsWith('9')) return `+7${digits}`;
   throw new FieldProblem('invalid_phone');
+}
+
+/**
+ * "8 912 …" and "7 912 …" (11 digits with the trunk prefix or the country code) and "912 …", "495 …" (10 digits).
+ * Ten digits starting with 8 are left out: far more often a mobile with a digit missing ("8 912 345 67 8") than
+ * an 8xx area code written without its trunk prefix.
+ */
+function russianNational(digits: string): string | undefined {
+  if (digits.length === 11 && (digits.startsWith('8') || digits.startsWith('7'))) return `7${digits.slice(1)}`;
+  if (digits.length === 10 && !digits.startsWith('8')) return `7${digits}`;
+  return undefined;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
@@ -68,6 +84,13 @@ export function toQuantity(raw: number | string | null | undefined): string | un
 }
 
 /**
+ * The years a payroll date can plausibly fall in. Outside them a date is a typo or a placeholder ("0000-01-01"),
+ * and JavaScript would even read years 0–99 as 1900–1999.
+ */
+const FIRST_YEAR = 1900;
+const LAST_YEAR = 2100;
+
+/**
  * Dates as 1С writes them: "2024-03-01", or ISO with time "2024-03-01T00:00:00". 1С's empty date
  * ("0001-01-01T00:00:00") means no date.
  */
@@ -75,17 +98,19 @@ export function toDate(raw: string | null | undefined): Date | undefined {
   if (blank(raw)) return undefined;
   const match = /^(\d{4})-(\d{2})-(\d{2})(?:T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(String(raw).trim());
   if (!match) throw new FieldProblem('invalid_date');
-  const [, y, m, d] = match;
-  if (y === '0001') return undefined;
-  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
-  if (date.getUTCMonth() !== Number(m) - 1 || date.getUTCDate() !== Number(d)) throw new FieldProblem('invalid_date');
+  const [y, m, d] = match.slice(1).map(Number) as [number, number, number];
+  if (match[1] === '0001') return undefined;
+  if (y < FIRST_YEAR || y > LAST_YEAR) throw new FieldProblem('invalid_date');
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) throw new FieldProblem('invalid_date');
   return date;
 }
 
 /** "YYYY-MM"; also accepts a date in that month ("2026-10-01", as 1С stores periods). */
 export function toPeriod(raw: string): string {
   const match = /^(\d{4})-(0[1-9]|1[0-2])(?:-01(?:T[\d:]+)?)?$/.exec(raw.trim());
-  if (!match || match[1] === '0001') throw new FieldProblem('invalid_period');
+  const year = Number(match?.[1]);
+  if (!match || year < FIRST_YEAR || year > LAST_YEAR) throw new FieldProblem('invalid_period');
   return `${match[1]}-${match[2]}`;
 }
 

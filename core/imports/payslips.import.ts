@@ -2,13 +2,17 @@ import Type, { type Static } from 'typebox';
 import { ImportKind, PayslipKind, PayslipSection } from '../db/generated/enums.ts';
 import { fingerprint, uuidv7 } from '../util/ids.ts';
 import {
-  BATCH_TRANSACTION, classify, duplicateKeys, field, type ImportDefinition, organizationIds, type RowError, RowFieldError,
+  classify, duplicateKeys, field, type ImportDefinition, inBatchTransaction, optionalId, organizationIds, requiredText, type RowError,
+  RowFieldError,
 } from './import-definition.ts';
 import { optionalText, toKopecks, toPeriod, toQuantity } from './normalize.ts';
-import { Id, Money, OptionalMoney, OptionalText, Quantity } from './row-types.ts';
+import { Id, Money, OptionalId, OptionalMoney, OptionalText, Quantity } from './row-types.ts';
 
 const SECTIONS = { accrued: PayslipSection.ACCRUED, withheld: PayslipSection.WITHHELD, paid: PayslipSection.PAID, other: PayslipSection.OTHER } as const;
 const KINDS = { advance: PayslipKind.ADVANCE, final: PayslipKind.FINAL } as const;
+
+/** Amounts are stored as BIGINT kopecks: a section whose lines add up beyond it cannot be stored. */
+const MAX_KOPECKS = 2n ** 63n - 1n;
 
 export const PayslipLineRow = Type.Object({
   section: Type.Union([Type.Literal('accrued'), Type.Literal('withheld'), Type.Literal('paid'), Type.Literal('other')], {
@@ -27,7 +31,7 @@ export const PayslipRow = Type.Object(
     employeeId: Id('Payroll-system id of the employee'),
     period: Type.String({ maxLength: 32, description: 'Month, "YYYY-MM" (or its first day, "YYYY-MM-01")' }),
     kind: Type.Union([Type.Literal('final'), Type.Literal('advance')], { description: 'final = за месяц, advance = аванс' }),
-    organizationId: Type.Optional(Type.Union([Id('Organization that paid, when it differs from the employee\'s current one'), Type.Null()])),
+    organizationId: OptionalId('Organization that paid, when it differs from the employee\'s current one'),
     department: OptionalText('Department at calculation time (defaults to the current one)', 500),
     position: OptionalText('Position at calculation time (defaults to the current one)', 500),
     debtStart: OptionalMoney('Долг за предприятием на начало месяца (negative: за работником)'),
@@ -86,27 +90,36 @@ const keyOf = (employeeId: string, period: string, kind: PayslipKind) => `${empl
 export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
   kind: ImportKind.PAYSLIPS,
   rowSchema: PayslipRow,
+  // The department and position printed on the payslip fall back to the employee's current ones. Every amount,
+  // day and line is part of the document: a payslip is stored whole or not at all.
+  optionalFields: ['department', 'position'],
 
   prepare(row) {
-    const lines = row.lines.map((line, i): PreparedLine => ({
-      lineNo: i + 1,
-      section: SECTIONS[line.section],
-      code: optionalText(line.code) ?? null,
-      name: line.name.trim(),
-      note: optionalText(line.note) ?? null,
-      days: field(`lines.${i}.days`, () => toQuantity(line.days)) ?? null,
-      hours: field(`lines.${i}.hours`, () => toQuantity(line.hours)) ?? null,
-      amount: field(`lines.${i}.amount`, () => toKopecks(line.amount))!,
-    }));
+    const lines = row.lines.map((line, i): PreparedLine => {
+      const amount = field(`lines.${i}.amount`, () => toKopecks(line.amount));
+      // "" and " " read as absent, which an optional total may be but a line's amount may not.
+      if (amount === undefined) throw new RowFieldError(`lines.${i}.amount`, 'required');
+      return {
+        lineNo: i + 1,
+        section: SECTIONS[line.section],
+        code: optionalText(line.code) ?? null,
+        name: requiredText(`lines.${i}.name`, line.name),
+        note: optionalText(line.note) ?? null,
+        days: field(`lines.${i}.days`, () => toQuantity(line.days)) ?? null,
+        hours: field(`lines.${i}.hours`, () => toQuantity(line.hours)) ?? null,
+        amount,
+      };
+    });
     const sum = (section: PayslipSection) => lines.filter((l) => l.section === section).reduce((s, l) => s + l.amount, 0n);
     const totals = { accrued: sum(PayslipSection.ACCRUED), withheld: sum(PayslipSection.WITHHELD), paid: sum(PayslipSection.PAID) };
     for (const name of ['accrued', 'withheld', 'paid'] as const) {
+      if (totals[name] > MAX_KOPECKS || totals[name] < -MAX_KOPECKS) throw new RowFieldError(`totals.${name}`, 'out_of_range');
       const declared = field(`totals.${name}`, () => toKopecks(row.totals?.[name]));
       if (declared !== undefined && declared !== totals[name]) throw new RowFieldError(`totals.${name}`, 'totals_mismatch');
     }
     const value = {
-      employeeExternalId: row.employeeId.trim(),
-      organizationExternalId: row.organizationId?.trim() || null,
+      employeeExternalId: requiredText('employeeId', row.employeeId),
+      organizationExternalId: optionalId(row.organizationId),
       period: field('period', () => toPeriod(row.period)),
       kind: KINDS[row.kind],
       departmentName: optionalText(row.department) ?? null,
@@ -125,16 +138,15 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
     return duplicateKeys(rows, (v) => keyOf(v.employeeExternalId, v.period, v.kind), 'employeeId');
   },
 
-  async writeBatch(rows, ctx) {
-    const { db } = ctx;
+  writeBatch: (rows, ctx) => inBatchTransaction(ctx.db, ImportKind.PAYSLIPS, async (tx) => {
     const errors: RowError[] = [];
     const employees = new Map(
-      (await db.employee.findMany({
+      (await tx.employee.findMany({
         where: { externalId: { in: [...new Set(rows.map((r) => r.value.employeeExternalId))] } },
         select: { id: true, externalId: true, organizationId: true, position: true, department: { select: { name: true } } },
       })).map((e) => [e.externalId, e]),
     );
-    const organizations = await organizationIds(db, rows.flatMap((r) => (r.value.organizationExternalId ? [r.value.organizationExternalId] : [])));
+    const organizations = await organizationIds(tx, rows.flatMap((r) => (r.value.organizationExternalId ? [r.value.organizationExternalId] : [])));
 
     const resolved = rows.flatMap((r) => {
       const employee = employees.get(r.value.employeeExternalId);
@@ -154,7 +166,7 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
       return [{ row: r.row, value: { ...r.value, employee, organizationId } }];
     });
 
-    const existing = await db.payslip.findMany({
+    const existing = await tx.payslip.findMany({
       where: {
         employeeId: { in: [...new Set(resolved.map((r) => r.value.employee.id))] },
         period: { in: [...new Set(resolved.map((r) => r.value.period))] },
@@ -185,22 +197,21 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
     const created = split.created.map((r) => ({ id: uuidv7(), row: r }));
     const linesOf = (payslipId: string, lines: PreparedLine[]) => lines.map((l) => ({ payslipId, ...l }));
 
-    await db.$transaction(async (tx) => {
-      if (created.length > 0) {
-        await tx.payslip.createMany({ data: created.map(({ id, row }) => ({ id, ...columns(row.value) })) });
-      }
-      if (split.updated.length > 0) {
-        await tx.payslipLine.deleteMany({ where: { payslipId: { in: split.updated.map((u) => u.id) } } });
-        for (const { row, id } of split.updated) await tx.payslip.update({ where: { id }, data: columns(row.value) });
-      }
-      await tx.payslipLine.createMany({
-        data: [
-          ...created.flatMap(({ id, row }) => linesOf(id, row.value.lines)),
-          ...split.updated.flatMap(({ id, row }) => linesOf(id, row.value.lines)),
-        ],
-      });
-    }, BATCH_TRANSACTION);
+    if (created.length > 0) {
+      await tx.payslip.createMany({ data: created.map(({ id, row }) => ({ id, ...columns(row.value) })) });
+    }
+    if (split.updated.length > 0) {
+      await tx.payslipLine.deleteMany({ where: { payslipId: { in: split.updated.map((u) => u.id) } } });
+      for (const { row, id } of split.updated) await tx.payslip.update({ where: { id }, data: columns(row.value) });
+    }
+    await tx.payslipLine.createMany({
+      data: [
+        ...created.flatMap(({ id, row }) => linesOf(id, row.value.lines)),
+        ...split.updated.flatMap(({ id, row }) => linesOf(id, row.value.lines)),
+      ],
+    });
+    // Announced when the whole upload has finished; a batch that fails to commit fails the upload before that.
     ctx.createdPayslipIds.push(...created.map((c) => c.id));
     return { outcomes: split.outcomes, errors };
-  },
+  }),
 };

@@ -5,6 +5,10 @@ import Type from 'typebox';
 
 export const Id = (description: string) => Type.String({ minLength: 1, maxLength: 100, description });
 
+/** A reference that may be empty: null, absent, "" and spaces all mean none. */
+export const OptionalId = (description: string) =>
+  Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()], { description: `${description}; empty means none` }));
+
 export const OptionalText = (description: string, maxLength = 500) =>
   Type.Optional(Type.Union([Type.String({ maxLength }), Type.Null()], { description }));
 

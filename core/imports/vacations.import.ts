@@ -1,7 +1,9 @@
 import Type, { type Static } from 'typebox';
 import { ImportKind } from '../db/generated/enums.ts';
 import { fingerprint } from '../util/ids.ts';
-import { BATCH_TRANSACTION, classify, duplicateKeys, field, type ImportDefinition, type RowError, RowFieldError } from './import-definition.ts';
+import {
+  classify, duplicateKeys, field, type ImportDefinition, inBatchTransaction, requiredText, type RowError, RowFieldError,
+} from './import-definition.ts';
 import { toDate, toQuantity } from './normalize.ts';
 import { DateText, Id, Quantity } from './row-types.ts';
 
@@ -58,8 +60,8 @@ export const vacationsImport: ImportDefinition<VacationRow, PreparedVacations> =
 
   prepare(row) {
     const balances = row.balances.map((b, i) => ({
-      typeCode: b.typeCode.trim(),
-      typeName: b.typeName.trim(),
+      typeCode: requiredText(`balances.${i}.typeCode`, b.typeCode),
+      typeName: requiredText(`balances.${i}.typeName`, b.typeName),
       entitledDays: required(`balances.${i}.entitledDays`, field(`balances.${i}.entitledDays`, () => toQuantity(b.entitledDays))),
       usedDays: required(`balances.${i}.usedDays`, field(`balances.${i}.usedDays`, () => toQuantity(b.usedDays))),
       remainingDays: required(`balances.${i}.remainingDays`, field(`balances.${i}.remainingDays`, () => toQuantity(b.remainingDays))),
@@ -74,15 +76,15 @@ export const vacationsImport: ImportDefinition<VacationRow, PreparedVacations> =
       const endsOn = required(`planned.${i}.endsOn`, field(`planned.${i}.endsOn`, () => toDate(p.endsOn)));
       if (endsOn < startsOn) throw new RowFieldError(`planned.${i}.endsOn`, 'ends_before_start');
       return {
-        typeCode: p.typeCode.trim(),
-        typeName: p.typeName.trim(),
+        typeCode: requiredText(`planned.${i}.typeCode`, p.typeCode),
+        typeName: requiredText(`planned.${i}.typeName`, p.typeName),
         startsOn,
         endsOn,
         days: required(`planned.${i}.days`, field(`planned.${i}.days`, () => toQuantity(p.days))),
       };
     });
     const value = {
-      employeeExternalId: row.employeeId.trim(),
+      employeeExternalId: requiredText('employeeId', row.employeeId),
       asOf: required('asOf', field('asOf', () => toDate(row.asOf))),
       balances,
       planned,
@@ -94,10 +96,10 @@ export const vacationsImport: ImportDefinition<VacationRow, PreparedVacations> =
     return duplicateKeys(rows, (v) => v.employeeExternalId, 'employeeId');
   },
 
-  async writeBatch(rows, { db }) {
+  writeBatch: (rows, { db }) => inBatchTransaction(db, ImportKind.VACATIONS, async (tx) => {
     const errors: RowError[] = [];
     const employees = new Map(
-      (await db.employee.findMany({
+      (await tx.employee.findMany({
         where: { externalId: { in: rows.map((r) => r.value.employeeExternalId) } },
         select: { id: true, externalId: true },
       })).map((e) => [e.externalId, e.id]),
@@ -110,7 +112,7 @@ export const vacationsImport: ImportDefinition<VacationRow, PreparedVacations> =
       }
       return [{ row: r.row, value: { ...r.value, employeeId } }];
     });
-    const snapshots = await db.vacationSnapshot.findMany({
+    const snapshots = await tx.vacationSnapshot.findMany({
       where: { employeeId: { in: resolved.map((r) => r.value.employeeId) } },
     });
     const split = classify(
@@ -122,22 +124,20 @@ export const vacationsImport: ImportDefinition<VacationRow, PreparedVacations> =
     if (changed.length === 0) return { outcomes: split.outcomes, errors };
 
     const employeeIds = changed.map((r) => r.value.employeeId);
-    await db.$transaction(async (tx) => {
-      await tx.vacationBalance.deleteMany({ where: { employeeId: { in: employeeIds } } });
-      await tx.plannedVacation.deleteMany({ where: { employeeId: { in: employeeIds } } });
-      await tx.vacationBalance.createMany({
-        data: changed.flatMap((r) => r.value.balances.map((b) => ({ employeeId: r.value.employeeId, asOf: r.value.asOf, ...b }))),
-      });
-      await tx.plannedVacation.createMany({
-        data: changed.flatMap((r) => r.value.planned.map((p) => ({ employeeId: r.value.employeeId, ...p }))),
-      });
-      await tx.vacationSnapshot.createMany({
-        data: split.created.map((r) => ({ employeeId: r.value.employeeId, sourceHash: r.value.sourceHash })),
-      });
-      for (const { row } of split.updated) {
-        await tx.vacationSnapshot.update({ where: { employeeId: row.value.employeeId }, data: { sourceHash: row.value.sourceHash } });
-      }
-    }, BATCH_TRANSACTION);
+    await tx.vacationBalance.deleteMany({ where: { employeeId: { in: employeeIds } } });
+    await tx.plannedVacation.deleteMany({ where: { employeeId: { in: employeeIds } } });
+    await tx.vacationBalance.createMany({
+      data: changed.flatMap((r) => r.value.balances.map((b) => ({ employeeId: r.value.employeeId, asOf: r.value.asOf, ...b }))),
+    });
+    await tx.plannedVacation.createMany({
+      data: changed.flatMap((r) => r.value.planned.map((p) => ({ employeeId: r.value.employeeId, ...p }))),
+    });
+    await tx.vacationSnapshot.createMany({
+      data: split.created.map((r) => ({ employeeId: r.value.employeeId, sourceHash: r.value.sourceHash })),
+    });
+    for (const { row } of split.updated) {
+      await tx.vacationSnapshot.update({ where: { employeeId: row.value.employeeId }, data: { sourceHash: row.value.sourceHash } });
+    }
     return { outcomes: split.outcomes, errors };
-  },
+  }),
 };

@@ -151,6 +151,53 @@ describe.each(DB_KINDS)('cabinet settings and publishing on %s', (kind) => {
     expect((await prisma.telegramAccount.findUniqueOrThrow({ where: { telegramUserId: 1001n } })).employeeId).toBeNull();
   });
 
+  it('lists only employees inside the scope with inScope=true, for each kind of scope', async () => {
+    const ids = async (query: string) => {
+      const res = await t.request({ method: 'GET', url: `/api/v1/employees?pageSize=500&${query}`, token: t.tokens.admin });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().items.map((i: { employeeId: string }) => i.employeeId).sort();
+    };
+    const all = data.employees.map((e) => e.id).sort();
+    const where = (test: (e: (typeof data.employees)[number]) => boolean) => data.employees.filter(test).map((e) => e.id).sort();
+    // Unconfigured: everything uploaded is in scope.
+    expect(await ids('inScope=true')).toEqual(all);
+
+    await putSettings({ address: 'romashka', responsibleEmployeeId: inShop, scope: { kind: 'ORGANIZATIONS', organizationIds: ['org-romashka-ural'] } });
+    const ural = where((e) => e.organizationId === 'org-romashka-ural');
+    expect(ural.length).toBeGreaterThan(0);
+    expect(ural.length).toBeLessThan(all.length);
+    expect(await ids('inScope=true')).toEqual(ural);
+    expect(await ids('inScope=false')).toEqual(all);
+    expect(await ids('inScope=true&departmentId=dep-admin')).toEqual([]);
+
+    // Departments count with their subtrees: dep-admin brings dep-accounting and dep-hr along.
+    await putSettings({ address: 'romashka', responsibleEmployeeId: inAccounting, scope: { kind: 'DEPARTMENTS', departmentIds: ['dep-admin', 'dep-shop-2'] } });
+    const chosen = where((e) => ['dep-admin', 'dep-accounting', 'dep-hr', 'dep-shop-2'].includes(e.departmentId!));
+    expect(await ids('inScope=true')).toEqual(chosen);
+    expect(await ids('inScope=true&organizationId=org-romashka-ural')).toEqual(where((e) => e.departmentId === 'dep-shop-2'));
+  });
+
+  it('publishes "all" and whole departments only inside the scope, passing over the rest without listing them', async () => {
+    await putSettings({ address: 'romashka', responsibleEmployeeId: inAccounting, scope: { kind: 'DEPARTMENTS', departmentIds: ['dep-admin'] } });
+    const inScope = data.employees.filter((e) => ['dep-admin', 'dep-accounting', 'dep-hr'].includes(e.departmentId!));
+    const publishable = inScope.filter((e) => !e.dismissedAt?.startsWith('2026') && (e.phone || e.email));
+    const res = await publish({ all: true });
+    expect(res.json().changed).toBe(publishable.length);
+    expect(res.json().skipped.every((s: { reason: string }) => s.reason !== 'OUT_OF_SCOPE')).toBe(true);
+    const published = await t.testDb.database.prisma.employee.findMany({ where: { cabinetState: 'PUBLISHED' }, select: { externalId: true } });
+    expect(published.map((e) => e.externalId).sort()).toEqual(publishable.map((e) => e.id).sort());
+
+    // A department outside the scope publishes nobody.
+    const outside = await publish({ departmentIds: ['dep-production'] });
+    expect(outside.json()).toEqual({ changed: 0, unchanged: 0, skipped: [] });
+    expect(await stateOf(inShop)).toBe('NOT_PUBLISHED');
+
+    await putSettings({ address: 'romashka', responsibleEmployeeId: inShop, scope: { kind: 'ORGANIZATIONS', organizationIds: ['org-romashka-ural'] } });
+    const ural = await publish({ departmentIds: ['dep-production'] });
+    expect(ural.json().changed).toBe(data.employees.filter((e) => ['dep-production', 'dep-shop-1', 'dep-shop-2'].includes(e.departmentId!) && !e.dismissedAt?.startsWith('2026') && (e.phone || e.email)).length);
+    expect(await stateOf(inShop)).toBe('PUBLISHED');
+  });
+
   it('refuses a selection that is neither all, departments nor employees', async () => {
     const res = await publish({ everyone: true });
     expect(res.statusCode).toBe(400);

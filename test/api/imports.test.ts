@@ -112,30 +112,31 @@ describe.each(DB_KINDS)('uploads on %s', (kind) => {
   });
 
   it('reports bad rows with index, field and reason while storing the good ones whole', async () => {
+    // Unreadable phones and e-mails are warnings (see the warnings test): the rows here are rejected for other reasons.
     await upload('organizations', [organization()]);
     await upload('departments', [department()]);
     const res = await upload('employees', [
       employee(1),
-      employee(2, { phone: '12345' }),
+      employee(2, { dismissedAt: '31.12.2026' }),
       employee(3, { departmentId: 'dep-missing' }),
       { ...employee(4), lastName: 42 },
-      employee(5, { email: 'not-an-email' }),
+      employee(5, { firstName: '   ' }),
       employee(6),
       'not an object',
       employee(1, { lastName: 'Дубль' }),
     ]);
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ total: 8, created: 2, rejected: 6, status: 'SUCCEEDED' });
+    expect(body).toMatchObject({ total: 8, created: 2, rejected: 6, status: 'SUCCEEDED', warnings: [] });
     expect(body.errors.map((e: { row: number; field: string | null; code: string }) => [e.row, e.field, e.code])).toEqual([
-      [1, 'phone', 'invalid_phone'],
+      [1, 'dismissedAt', 'invalid_date'],
       [2, 'departmentId', 'unknown_department'],
       [3, 'lastName', 'invalid_type'],
-      [4, 'email', 'invalid_email'],
+      [4, 'firstName', 'required'],
       [6, null, 'not_an_object'],
       [7, 'id', 'duplicate_in_upload'],
     ]);
-    expect(body.errors[0].message).toMatch(/телефон/);
+    expect(body.errors[0].message).toMatch(/дата не распознана/);
     const stored = await t.testDb.database.prisma.employee.findMany({ select: { externalId: true, lastName: true }, orderBy: { externalId: 'asc' } });
     expect(stored).toEqual([{ externalId: 'emp-1', lastName: 'Иванова' }, { externalId: 'emp-6', lastName: 'Иванова' }]);
 
@@ -150,12 +151,153 @@ describe.each(DB_KINDS)('uploads on %s', (kind) => {
       [1, 'totals.accrued', 'totals_mismatch'],
       [2, 'employeeId', 'unknown_employee'],
       [3, 'period', 'invalid_period'],
-      [4, 'lines.0.section', 'invalid_type'],
+      [4, 'lines.0.section', 'invalid_value'],
     ]);
     expect(slips.json().errors[0].message).toBe("the total differs from the sum of the section's lines");
     const prisma = t.testDb.database.prisma;
     expect(await prisma.payslip.count()).toBe(1);
     expect(await prisma.payslipLine.count()).toBe(3);
+  });
+
+  it('a field Kabinet can do without is a warning: the row and everything under it are stored', async () => {
+    const org = await upload('organizations', [
+      organization({ id: 'org-1', inn: '7707083894' }), // check digit wrong
+      { ...organization({ id: 'org-2', name: 'ООО «Лютик»' }), inn: 7707083893, kpp: '77-07' }, // INN as a number, КПП garbled
+      organization({ id: 'org-3', name: 'ООО «Василёк»', address: 'г. Москва\u0000' }),
+      organization({ id: ' ', name: 'без id' }),
+    ]);
+    expect(org.statusCode).toBe(200);
+    const body = org.json();
+    expect(body).toMatchObject({ created: 3, rejected: 1, errors: [{ row: 3, field: 'id', code: 'required' }], warningsTruncated: false });
+    expect(body.warnings.map((w: { row: number; field: string; code: string }) => [w.row, w.field, w.code])).toEqual([
+      [0, 'inn', 'invalid_inn'],
+      [1, 'inn', 'invalid_type'],
+      [1, 'kpp', 'invalid_kpp'],
+      [2, 'address', 'invalid_text'],
+    ]);
+    expect(body.warnings[0].message).toBe('ИНН неверен (длина или контрольные цифры) — строка сохранена без этого значения');
+    const prisma = t.testDb.database.prisma;
+    // What could not be read is not stored: an INN in the database is one whose check digits hold.
+    expect(await prisma.organization.findMany({ orderBy: { externalId: 'asc' }, select: { externalId: true, inn: true, kpp: true, address: true } })).toEqual([
+      { externalId: 'org-1', inn: null, kpp: '770701001', address: 'г. Москва' },
+      { externalId: 'org-2', inn: null, kpp: null, address: 'г. Москва' },
+      { externalId: 'org-3', inn: '7707083893', kpp: '770701001', address: null },
+    ]);
+    // The run keeps errors and warnings apart, and shows them again.
+    const run = await prisma.importRun.findUniqueOrThrow({ where: { id: body.importId } });
+    expect(run.warnings).toHaveLength(4);
+    expect(run.errors).toHaveLength(1);
+    const shown = await t.request({ method: 'GET', url: `/api/v1/imports/${body.importId}`, token: t.tokens.import, headers: { 'accept-language': 'en' } });
+    expect(shown.json().warnings[0]).toEqual({ row: 0, field: 'inn', code: 'invalid_inn', message: 'INN is invalid (length or check digits); the row was stored without this value' });
+
+    // Nothing under the organization is lost: its departments and employees are stored, unreadable contacts left out.
+    expect((await upload('departments', [department()])).json()).toMatchObject({ created: 1, rejected: 0 });
+    const emp = (await upload('employees', [
+      employee(1, { phone: '12345', email: 'not-an-email', position: 'x'.repeat(600), hiredAt: '0000-01-01' }),
+      employee(2, { phone: '+375 29 123-45-67', middleName: null }),
+    ])).json();
+    expect(emp).toMatchObject({ created: 2, rejected: 0, errors: [] });
+    expect(emp.warnings.map((w: { row: number; field: string; code: string }) => [w.row, w.field, w.code])).toEqual([
+      [0, 'position', 'too_long'],
+      [0, 'phone', 'invalid_phone'],
+      [0, 'email', 'invalid_email'],
+      [0, 'hiredAt', 'invalid_date'],
+    ]);
+    // Left with no contact at all, the employee is listed: no cabinet is possible for them yet.
+    expect(emp.noContacts.map((e: { employeeId: string }) => e.employeeId)).toEqual(['emp-1']);
+    const stored = await prisma.employee.findUniqueOrThrow({ where: { externalId: 'emp-1' } });
+    expect(stored).toMatchObject({ phone: null, email: null, position: null, hiredAt: null });
+    expect((await upload('payslips', [payslip('emp-1')])).json()).toMatchObject({ created: 1, rejected: 0 });
+
+    // The same upload again changes nothing and warns again.
+    const again = (await upload('organizations', [organization({ id: 'org-1', inn: '7707083894' })])).json();
+    expect(again).toMatchObject({ unchanged: 1, warnings: [{ row: 0, field: 'inn', code: 'invalid_inn' }] });
+  });
+
+  it('refuses input that cannot be stored row by row, and stores the valid rows of the same batch', async () => {
+    const orgs = (await upload('organizations', [
+      organization({ id: 'org-1' }),
+      organization({ id: 'org-\u0000', name: 'NUL в id' }),
+      organization({ id: 'org-\ud800', name: 'одиночный суррогат' }),
+      organization({ id: 'org-4', name: 'ООО\u0000' }),
+      organization({ id: 'org-5', name: '   ' }),
+      organization({ id: 'org-6', name: 'ООО «Одуванчик» 🌼' }),
+    ])).json();
+    expect(orgs).toMatchObject({ created: 2, rejected: 4 });
+    expect(orgs.errors.map((e: { row: number; field: string; code: string }) => [e.row, e.field, e.code])).toEqual([
+      [1, 'id', 'invalid_text'],
+      [2, 'id', 'invalid_text'],
+      [3, 'name', 'invalid_text'],
+      [4, 'name', 'required'],
+    ]);
+    // The identical upload again is simply unchanged: nothing was stored in a form it cannot be found by.
+    const replay = [organization({ id: 'org-1' }), organization({ id: 'org-6', name: 'ООО «Одуванчик» 🌼' })];
+    expect((await upload('organizations', replay)).json()).toMatchObject({ unchanged: 2, rejected: 0 });
+
+    const deps = (await upload('departments', [
+      department(),
+      department({ id: 'dep-2', parentId: '  ' }), // blank reference: no parent
+      department({ id: 'dep-3', organizationId: 'org-1\u0000' }),
+      department({ id: '   ' }),
+    ])).json();
+    expect(deps).toMatchObject({ created: 2, rejected: 2 });
+    expect(deps.errors.map((e: { row: number; field: string; code: string }) => [e.row, e.field, e.code])).toEqual([
+      [2, 'organizationId', 'invalid_text'],
+      [3, 'id', 'required'],
+    ]);
+
+    const emps = (await upload('employees', [
+      employee(1),
+      employee(2, { lastName: 'Иван\u0000ова' }),
+      employee(3, { dismissedAt: '0000-01-01' }),
+      employee(4, { departmentId: '' }),
+      employee(5, { personnelNumber: ' ' }),
+    ])).json();
+    expect(emps).toMatchObject({ created: 2, rejected: 3 });
+    expect(emps.errors.map((e: { row: number; field: string; code: string }) => [e.row, e.field, e.code])).toEqual([
+      [1, 'lastName', 'invalid_text'],
+      [2, 'dismissedAt', 'invalid_date'],
+      [4, 'personnelNumber', 'required'],
+    ]);
+    expect((await t.testDb.database.prisma.employee.findUniqueOrThrow({ where: { externalId: 'emp-4' } })).departmentId).toBeNull();
+
+    const line = (amount: string | number) => ({ section: 'accrued' as const, name: 'Оклад', amount });
+    const huge = '999999999999999.99';
+    const slips = (await upload('payslips', [
+      payslip('emp-1'),
+      payslip('emp-1', '2026-09', { lines: [line('')], totals: undefined }),
+      payslip('emp-1', '2026-08', { lines: [line(' ')], totals: undefined }),
+      payslip('emp-1', '2026-07', { lines: Array.from({ length: 100 }, () => line(huge)), totals: undefined }),
+      payslip('emp-1', '0000-01'),
+      payslip('emp-1', '2026-06', { lines: [{ ...line(1), name: 'Окл\u0000ад' }], totals: undefined }),
+      payslip('emp-\ud83d', '2026-05'),
+      payslip('emp-4', '2026-10'),
+    ])).json();
+    expect(slips).toMatchObject({ created: 2, rejected: 6 });
+    expect(slips.errors.map((e: { row: number; field: string; code: string }) => [e.row, e.field, e.code])).toEqual([
+      [1, 'lines.0.amount', 'required'],
+      [2, 'lines.0.amount', 'required'],
+      [3, 'totals.accrued', 'out_of_range'],
+      [4, 'period', 'invalid_period'],
+      [5, 'lines.0.name', 'invalid_text'],
+      [6, 'employeeId', 'invalid_text'],
+    ]);
+
+    const vacation = { employeeId: 'emp-1', asOf: '2026-10-31', balances: [{ typeCode: 'Основной', typeName: 'Основной отпуск', entitledDays: 28, usedDays: 0, remainingDays: 28 }] };
+    const vac = (await upload('vacations', [
+      vacation,
+      { ...vacation, employeeId: 'emp-4', balances: [{ ...vacation.balances[0]!, typeName: 'Осн\u0000овной' }] },
+      { ...vacation, employeeId: 'emp-4', asOf: '0000-01-01' },
+    ])).json();
+    expect(vac).toMatchObject({ created: 1, rejected: 2 });
+    expect(vac.errors.map((e: { row: number; field: string; code: string }) => [e.row, e.field, e.code])).toEqual([
+      [1, 'balances.0.typeName', 'invalid_text'],
+      [2, 'asOf', 'invalid_date'],
+    ]);
+    // Nothing failed: no run is left failed, and the valid rows are there.
+    const prisma = t.testDb.database.prisma;
+    expect(await prisma.importRun.count({ where: { status: { not: 'SUCCEEDED' } } })).toBe(0);
+    expect(await prisma.payslip.count()).toBe(2);
   });
 
   it('shows progress and the result of an import run by id', async () => {
@@ -178,13 +320,15 @@ describe.each(DB_KINDS)('uploads on %s', (kind) => {
     const target = await prisma.employee.findUniqueOrThrow({ where: { externalId: 'emp-00001' } });
     expect(target.cabinetState).toBe('PUBLISHED');
     await prisma.oneTimeCode.create({ data: { employeeId: target.id, telegramUserId: 1n, chatId: 1n, channel: 'SMS', codeHash: 'x', expiresAt: new Date(Date.now() + 60_000) } });
+    await prisma.invitation.create({ data: { employeeId: target.id, tokenHash: 'invitation-of-emp-00001', channel: 'SMS', expiresAt: new Date(Date.now() + 86_400_000) } });
 
     const rows = generateHrData({ employees: 3, months: 1, noContactsEvery: 4 }).employees;
     rows[0] = { ...rows[0]!, dismissedAt: '2026-01-31T00:00:00' };
     const res = await upload('employees', rows);
     expect(res.json()).toMatchObject({ updated: 1, unchanged: 2 });
     expect((await prisma.employee.findUniqueOrThrow({ where: { externalId: 'emp-00001' } })).cabinetState).toBe('DISABLED');
-    expect(await prisma.oneTimeCode.count({ where: { employeeId: target.id } })).toBe(0);
+    expect(await prisma.oneTimeCode.count({ where: { employeeId: target.id, consumedAt: null } })).toBe(0);
+    expect(await prisma.invitation.count({ where: { employeeId: target.id } })).toBe(0);
     expect((await prisma.employee.findUniqueOrThrow({ where: { externalId: 'emp-00002' } })).cabinetState).toBe('PUBLISHED');
 
     // A cancelled dismissal brings the employee back unpublished: access never reappears by itself.

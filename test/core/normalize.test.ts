@@ -19,9 +19,29 @@ describe('phone numbers become E.164', () => {
     ['9123456789', '+79123456789'],
     ['8-495-123-45-67', '+74951234567'],
     ['+375 29 123-45-67', '+375291234567'],
-  ])('%s → %s', (raw, e164) => expect(normalizePhone(raw)).toBe(e164));
+    ['495 123-45-67', '+74951234567'],
+  ])('Russian formats and international with "+": %s → %s', (raw, e164) => expect(normalizePhone(raw)).toBe(e164));
 
-  it.each(['12345', '+7 912 345', 'звонить Маше', '+0123456789', '8912345678'])('refuses %s', (raw) => expect(problem(() => normalizePhone(raw))).toBe('invalid_phone'));
+  // Telegram shares a contact's number as bare digits: foreign ones must link like Russian ones.
+  it.each([
+    ['380501234567', '+380501234567'],
+    ['375291234567', '+375291234567'],
+    ['4915112345678', '+4915112345678'],
+    ['77012345678', '+77012345678'],
+    ['12125551234', '+12125551234'],
+    ['81312345678', '+81312345678'],
+    ['+49 151 1234 5678', '+4915112345678'],
+  ])('digits without "+" that are not a Russian number are international: %s → %s', (raw, e164) => expect(normalizePhone(raw)).toBe(e164));
+
+  it('reads every spelling of one number as the same E.164, so they compare equal', () => {
+    const spellings = ['+380 50 123 45 67', '380501234567', '+380(50)123-45-67'];
+    expect(new Set(spellings.map((s) => normalizePhone(s)))).toEqual(new Set(['+380501234567']));
+  });
+
+  it.each(['12345', '+7 912 345', 'звонить Маше', '+0123456789', '8912345678', '+12345678', '+7 123 456 78 90', '2345678901'])(
+    'refuses %s (not a number of any country\'s plan)',
+    (raw) => expect(problem(() => normalizePhone(raw))).toBe('invalid_phone'),
+  );
   it('treats empty as absent', () => {
     expect(normalizePhone('  ')).toBeUndefined();
     expect(normalizePhone(null)).toBeUndefined();
@@ -43,6 +63,14 @@ describe('dates and periods as 1С writes them', () => {
     expect(toDate('0001-01-01T00:00:00')).toBeUndefined();
     expect(problem(() => toDate('2024-02-30'))).toBe('invalid_date');
     expect(problem(() => toDate('01.03.2024'))).toBe('invalid_date');
+  });
+  it('refuses years no payroll date falls in, instead of reading 0000–0099 as 1900–1999', () => {
+    for (const raw of ['0000-01-01', '0099-12-31', '1899-12-31', '2101-01-01', '9999-12-31T00:00:00']) {
+      expect(problem(() => toDate(raw)), raw).toBe('invalid_date');
+    }
+    expect(toDate('1900-01-01')?.toISOString()).toBe('1900-01-01T00:00:00.000Z');
+    expect(toDate('2100-12-31')?.toISOString()).toBe('2100-12-31T00:00:00.000Z');
+    for (const raw of ['0000-01', '0001-01', '1899-12', '2101-01']) expect(problem(() => toPeriod(raw)), raw).toBe('invalid_period');
   });
   it('reads periods as months', () => {
     expect(toPeriod('2026-10')).toBe('2026-10');
