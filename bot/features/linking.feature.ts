@@ -35,7 +35,10 @@ linkingFeature.on('message:contact', async (ctx) => {
   if (ctx.message.contact.user_id !== ctx.from.id) {
     return ctx.reply(ctx.t('linking:foreign_contact'), { reply_markup: contactKeyboard(ctx.t) });
   }
-  await identify(ctx, { kind: 'phone', value: ctx.message.contact.phone_number, verifiedContact: true });
+  // Telegram shares numbers in international form without the "+" (380…, 49…): read them as such, never as a
+  // Russian national number that happens to have the same digits.
+  const shared = ctx.message.contact.phone_number.trim();
+  await identify(ctx, { kind: 'phone', value: shared.startsWith('+') ? shared : `+${shared}`, verifiedContact: true });
 });
 
 linkingFeature.on('message:text', async (ctx, next) => {

@@ -56,6 +56,26 @@ describe('linking a Telegram account with a one-time code', () => {
     expect(codes.every((c) => c.codeHash !== codeIn(delivered.sms[0]!.text) && c.codeHash?.length === 64)).toBe(true);
   });
 
+  it('links foreign phones: a shared contact without "+" and a typed international number, compared in E.164', async () => {
+    const upload = await h.t.request({
+      method: 'POST', url: '/api/v1/imports/employees', token: h.t.tokens.import,
+      body: { items: [employee(21, { phone: '+380 50 123 45 67' }), employee(22, { phone: '+375 29 123-45-67' }), employee(23, { phone: '+49 30 1234567' })] },
+    });
+    expect(upload.json().rejected).toBe(0);
+    await h.t.request({ method: 'POST', url: '/api/v1/cabinets/publish', token: h.t.tokens.admin, body: { employeeIds: ['emp-21', 'emp-22', 'emp-23'] } });
+
+    // Telegram shares contacts as digits without "+".
+    await h.send(contactUpdate(USER, '380501234567'));
+    expect(delivered.sms.at(-1)?.to).toBe('+380501234567');
+    await h.send(textUpdate(USER, codeIn(delivered.sms.at(-1)!.text)));
+    expect((await account(USER))?.employee?.externalId).toBe('emp-21');
+
+    await h.send(contactUpdate(USER + 1, '375291234567'));
+    expect(delivered.sms.at(-1)?.to).toBe('+375291234567');
+    await h.send(textUpdate(USER + 2, '+49 30 1234567'));
+    expect(delivered.sms.at(-1)?.to).toBe('+49301234567');
+  });
+
   it('links by a typed phone number in any common format', async () => {
     await h.send(textUpdate(USER, '8 (912) 000-00-04'));
     expect(delivered.sms.map((s) => s.to)).toEqual([PHONE(4)]);
