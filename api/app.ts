@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -15,6 +16,7 @@ import { cabinetRoutes } from './routes/cabinet.routes.ts';
 import { employeeRoutes } from './routes/employees.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { importRoutes } from './routes/imports.routes.ts';
+import { localAdminRoutes } from './routes/local-admin.routes.ts';
 import { payslipRoutes } from './routes/payslips.routes.ts';
 import { type TelegramWebhook, telegramWebhookRoutes } from './routes/telegram-webhook.routes.ts';
 import './types.ts';
@@ -29,6 +31,15 @@ export interface AppDeps {
   serverFactory?: FastifyServerOptions['serverFactory'];
   /** Webhook mode of the bot: Telegram posts updates to this app. */
   telegramWebhook?: TelegramWebhook;
+  /** Local administration for CLI commands while this process holds the embedded database (see local-admin). */
+  localAdmin?: { secret: string };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
+
+/** A client's `x-request-id`, when it is a plain id (letters, digits, dashes; 8–64 characters). */
+export function acceptedRequestId(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && REQUEST_ID.test(header) ? header : undefined;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -47,8 +58,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,
-    // Request ids go into every log line of the request; payroll uploads can run for a while.
-    requestIdHeader: 'x-request-id',
+    // Request ids go into every log line of the request. A caller's own id is taken only when it looks like an
+    // id: anything else (an e-mail, a phone) would be written to the log verbatim.
+    requestIdHeader: false,
+    genReqId: (request) => acceptedRequestId(request.headers['x-request-id']) ?? randomUUID(),
+    // Payroll uploads can run for a while.
     connectionTimeout: 0,
     requestTimeout: 0,
     ...(deps.serverFactory ? { serverFactory: deps.serverFactory } : {}),
@@ -57,7 +71,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   useHashingJsonParser(app, config.http.bodyLimitBytes);
   useErrorHandler(app, config.http.bodyLimitBytes);
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
     request.language = translator.pick(request.headers['accept-language']);
     request.t = translator.t(request.language);
   });
@@ -76,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   healthRoutes(app, () => ready);
   if (deps.telegramWebhook) telegramWebhookRoutes(app, deps.telegramWebhook);
+  if (deps.localAdmin) localAdminRoutes(app, { secret: deps.localAdmin.secret, services: async () => (ready ?? (await pending))?.services });
 
   await app.register(async (v1) => {
     v1.addHook('onRequest', async (request) => {

@@ -27,8 +27,11 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): Bot<BotCont
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
     client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) },
   });
-  // 429 (flood control) and 5xx are retried after Telegram's retry_after; other errors surface.
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
+  // 429 (flood control) and 5xx are retried after Telegram's retry_after; other errors surface. Not for
+  // getUpdates: auto-retry's backoff doubles up to an hour between tries (and network errors are retried without
+  // limit), which kept the bot deaf long after Telegram was back. The runner retries polls itself (telegram.ts).
+  const retry = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 });
+  bot.api.config.use((prev, method, payload, signal) => (method === 'getUpdates' ? prev(method, payload, signal) : retry(prev, method, payload, signal)));
 
   // One update per chat at a time, so two quick messages of one person never race; chats run in parallel.
   bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));

@@ -8,7 +8,11 @@ export function createTelegramNotifier(api: Api): Notifier {
       try {
         await api.sendMessage(Number(chatId), text, keyboard ? { reply_markup: keyboard } : {});
       } catch (error) {
-        if (error instanceof GrammyError && error.error_code === 403) throw new RecipientBlockedError('blocked by the user');
+        // 403: blocked by the user or deactivated; 400 "chat not found": the chat is gone. Retrying changes nothing,
+        // and the outbox sweep would otherwise try again every few minutes for a week.
+        if (error instanceof GrammyError && (error.error_code === 403 || (error.error_code === 400 && /chat not found/i.test(error.description)))) {
+          throw new RecipientBlockedError('blocked by the user, or the chat is gone');
+        }
         throw error;
       }
     },

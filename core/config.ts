@@ -29,7 +29,9 @@ const EnvSchema = z.object({
   API_BODY_LIMIT_MB: z.coerce.number().positive().max(2048).default(256),
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().positive().default(72),
+  IDEMPOTENCY_LEASE_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
   API_DOCS: bool.default(true),
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(3600).default(10),
 
   BOT_TOKEN: z.string().regex(/^\d+:[\w-]{20,}$/, 'must look like 123456:ABC… (from @BotFather)').optional(),
   TELEGRAM_API_ROOT: z.string().url().optional(),
@@ -77,9 +79,11 @@ export interface Config {
   isProduction: boolean;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   http: { host: string; port: number; bodyLimitBytes: number; docs: boolean };
+  /** How long a stop (SIGTERM/SIGINT) may take: in-flight requests get most of it, then jobs and the database. */
+  shutdownTimeoutMs: number;
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
   redisUrl: string | undefined;
-  imports: { batchSize: number; idempotencyTtlHours: number };
+  imports: { batchSize: number; idempotencyTtlHours: number; idempotencyLeaseMinutes: number };
   bot:
     | { enabled: false }
     | { enabled: true; token: string; apiRoot: string | undefined; webhook: { url: string; secret: string } | undefined };
@@ -139,9 +143,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     isProduction: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT, bodyLimitBytes: Math.round(e.API_BODY_LIMIT_MB * 1024 * 1024), docs: e.API_DOCS },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: e.DATA_DIR },
     redisUrl: e.REDIS_URL,
-    imports: { batchSize: e.IMPORT_BATCH_SIZE, idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS },
+    imports: { batchSize: e.IMPORT_BATCH_SIZE, idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS, idempotencyLeaseMinutes: e.IDEMPOTENCY_LEASE_MINUTES },
     bot: e.BOT_TOKEN
       ? {
           enabled: true,

@@ -16,7 +16,7 @@ import { createBullmqQueue } from './jobs/bullmq-queue.ts';
 import { createInProcessQueue } from './jobs/in-process-queue.ts';
 import type { JobDefinitions, JobQueue } from './jobs/job-definition.ts';
 import { createCodeDeliveryJob } from './linking/code-delivery.job.ts';
-import { createLinkingService } from './linking/linking.service.ts';
+import { codeChannels, createLinkingService } from './linking/linking.service.ts';
 import type { Logger } from './logger.ts';
 import type { Notifier } from './notify/notifier.ts';
 import { createLocalSendGate, createRedisSendGate } from './notify/send-gate.ts';
@@ -62,7 +62,7 @@ export function createServices(deps: ServiceDeps) {
   const clock = deps.clock ?? systemClock;
   const db = database.prisma;
   const sendGate = config.redisUrl
-    ? createRedisSendGate({ url: config.redisUrl, key: `${config.queuePrefix}:send-gate`, max: config.payslips.notifyRatePerSecond })
+    ? createRedisSendGate({ url: config.redisUrl, key: `${config.queuePrefix}:send-gate`, max: config.payslips.notifyRatePerSecond, logger })
     : createLocalSendGate(config.payslips.notifyRatePerSecond);
   const definitions: JobDefinitions = {
     'deliver-code': createCodeDeliveryJob({
@@ -71,7 +71,7 @@ export function createServices(deps: ServiceDeps) {
       email: channels.email,
       sms: channels.sms,
       logCodes: config.delivery.logCodesInDevelopment,
-      notifier: () => notifier.current,
+      clock,
       translator,
       retry: deps.deliveryRetry,
     }),
@@ -81,6 +81,7 @@ export function createServices(deps: ServiceDeps) {
       notifier: () => notifier.current,
       gate: sendGate,
       retry: deps.deliveryRetry ? { attempts: 4, backoffMs: 300 } : undefined,
+      clock,
     }),
   };
   const jobs = deps.jobQueue
@@ -88,15 +89,19 @@ export function createServices(deps: ServiceDeps) {
     : config.redisUrl
       ? createBullmqQueue({ url: config.redisUrl, prefix: config.queuePrefix, definitions, logger })
       : createInProcessQueue(definitions, logger);
-  const invitations = createInvitationService(db);
-  const idempotency = createIdempotencyService(db, config.imports.idempotencyTtlHours);
+  const invitations = createInvitationService(db, clock);
+  const idempotency = createIdempotencyService({
+    db, ttlHours: config.imports.idempotencyTtlHours, leaseMinutes: config.imports.idempotencyLeaseMinutes, clock,
+  });
   // Notifications need a bot: in a process without BOT_TOKEN (and so no notifier) new payslips stay silent.
-  const publisher = createPayslipPublisher({ db, jobs, enabled: () => config.bot.enabled || notifier.current !== undefined });
+  const publisher = createPayslipPublisher({ db, jobs, enabled: () => config.bot.enabled || notifier.current !== undefined, logger, clock });
   return {
     clock,
     jobs,
     sendGate,
-    imports: createImportRunner({ db, logger, batchSize: config.imports.batchSize, publisher }),
+    imports: createImportRunner({ db, logger, batchSize: config.imports.batchSize, publisher, clock }),
+    /** Payday notifications: the outbox sweep re-queues what was claimed but never sent. */
+    publisher,
     payslips: createPayslipService({
       db,
       fonts: loadPdfFonts,
@@ -106,13 +111,13 @@ export function createServices(deps: ServiceDeps) {
     }),
     vacations: createVacationService(db),
     cabinetSettings: createCabinetSettingsService(db),
-    publishing: createPublishingService(db),
+    publishing: createPublishingService(db, clock),
     employees: createEmployeeDirectory(db),
     apiTokens: createApiTokenService(db),
     idempotency,
-    housekeeping: createHousekeeping({ db, idempotency }),
+    housekeeping: createHousekeeping({ db, idempotency, clock }),
     invitations,
-    linking: createLinkingService({ db, jobs, codes: config.codes, invitations }),
+    linking: createLinkingService({ db, jobs, codes: config.codes, invitations, channels: codeChannels(channels, config.delivery.logCodesInDevelopment), clock }),
   };
 }
 

@@ -6,7 +6,8 @@ export interface TelegramWebhook {
   /** Path of WEBHOOK_URL, e.g. /telegram/webhook. */
   path: string;
   secret: string;
-  handleUpdate(update: unknown): Promise<void>;
+  /** false: the bot takes no updates now (starting failed, or stopping); Telegram redelivers after a 503. */
+  handleUpdate(update: unknown): Promise<boolean>;
 }
 
 const sameSecret = (given: string | string[] | undefined, expected: string) => {
@@ -25,7 +26,11 @@ export function telegramWebhookRoutes(app: FastifyInstance, webhook: TelegramWeb
       return reply.code(400).send({ code: 'VALIDATION_FAILED', message: 'Not a Telegram update' });
     }
     // The bot's error boundary answers the user; Telegram only needs to hear that the update arrived.
-    await webhook.handleUpdate(update).catch((error: unknown) => request.log.error({ err: safeError(error) }, 'webhook update failed'));
+    const accepted = await webhook.handleUpdate(update).catch((error: unknown) => {
+      request.log.error({ err: safeError(error) }, 'webhook update failed');
+      return true;
+    });
+    if (!accepted) return reply.code(503).header('retry-after', '5').send({ code: 'SERVICE_UNAVAILABLE', message: 'Not taking updates now' });
     return { ok: true };
   });
 }

@@ -4,6 +4,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.ts';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { PrismaClient } from './generated/client.ts';
 import { applyMigrations, pendingMigrations, type SqlExecutor } from './migrate.ts';
 import type { MigrationFile } from './migrations.ts';
@@ -18,8 +19,20 @@ export interface Database {
   /** Names of migrations the database still lacks (readiness). */
   pending(): Promise<string[]>;
   ping(): Promise<void>;
+  /**
+   * Registers this process as a live user of the database until close(). When no other Kabinet process uses it,
+   * `whileAlone` runs first, before any other process can register: the place to clean up after processes that
+   * died (an upload they were running). PGlite is always alone (its directory lock guarantees it).
+   */
+  join(whileAlone: () => Promise<void>): Promise<{ alone: boolean }>;
+  /** The lock of the PGlite data directory (undefined for PostgreSQL and in-memory databases). */
+  dataDirLock?: DataDirLock;
   close(): Promise<void>;
 }
+
+// Session-level advisory lock on one dedicated connection per process: shared while a process runs, taken
+// exclusively (with `pg_try_…`) only by a process that checks whether it is alone. Distinct from the migration lock.
+const PRESENCE_LOCK_KEY = 72707370;
 
 export async function openDatabase(config: Config['database']): Promise<Database> {
   return config.kind === 'postgres' ? openPostgres(config.url) : openPglite(config.dataDir);
@@ -29,6 +42,7 @@ function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // Idle clients can be cut by the server or a proxy; without a listener that would crash the process.
   pool.on('error', () => {});
+  let presence: pg.Client | undefined;
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const withClient = async <T>(fn: (sql: SqlExecutor) => Promise<T>): Promise<T> => {
     // Migrations need one session: the advisory lock and BEGIN/COMMIT belong to the connection.
@@ -48,7 +62,26 @@ function openPostgres(url: string): Database {
     migrate: (migrations) => withClient((sql) => applyMigrations(sql, migrations)),
     pending: () => withClient((sql) => pendingMigrations(sql)),
     ping: async () => void (await pool.query('SELECT 1')),
+    async join(whileAlone) {
+      if (presence) throw new Error('this process has already joined the database');
+      presence = new pg.Client({ connectionString: url, application_name: 'kabinet-presence' });
+      // A dropped connection loses the presence lock; the worst outcome is that a process starting meanwhile treats
+      // this one's running upload as interrupted (the upload still records its own result when it ends).
+      presence.on('error', () => {});
+      await presence.connect();
+      const [{ alone }] = (await presence.query<{ alone: boolean }>('SELECT pg_try_advisory_lock($1) AS alone', [PRESENCE_LOCK_KEY])).rows as [{ alone: boolean }];
+      if (alone) {
+        try {
+          await whileAlone();
+        } finally {
+          await presence.query('SELECT pg_advisory_unlock($1)', [PRESENCE_LOCK_KEY]);
+        }
+      }
+      await presence.query('SELECT pg_advisory_lock_shared($1)', [PRESENCE_LOCK_KEY]);
+      return { alone };
+    },
     close: async () => {
+      await presence?.end().catch(() => undefined);
       await prisma.$disconnect();
       await pool.end();
     },
@@ -56,8 +89,27 @@ function openPostgres(url: string): Database {
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
-  if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
-  return databaseFromPglite(new PGlite(dataDir));
+  if (dataDir.startsWith('memory://')) return databaseFromPglite(new PGlite(dataDir));
+  await mkdir(dataDir, { recursive: true });
+  // Before PGlite touches a file: nothing may ever write to a directory another process has open.
+  const lock = await lockDataDir(dataDir);
+  try {
+    const database = await databaseFromPglite(new PGlite(dataDir));
+    return {
+      ...database,
+      dataDirLock: lock,
+      close: async () => {
+        try {
+          await database.close();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }
 
 /** Wraps an already constructed PGlite (tests start theirs from a migrated snapshot). */
@@ -74,6 +126,11 @@ export async function databaseFromPglite(client: PGlite): Promise<Database> {
     migrate: (migrations) => applyMigrations(sql, migrations),
     pending: () => pendingMigrations(sql),
     ping: async () => void (await client.query('SELECT 1')),
+    async join(whileAlone) {
+      // One process per PGlite database (the data directory lock, or memory): always alone.
+      await whileAlone();
+      return { alone: true };
+    },
     close: async () => {
       await prisma.$disconnect();
       await client.close();

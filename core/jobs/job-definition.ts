@@ -26,14 +26,27 @@ export class PermanentJobError extends Error {
   override name = 'PermanentJobError';
 }
 
+/** The queue cannot take jobs now (Redis unreachable, or the process is shutting down). */
+export class QueueUnavailableError extends Error {
+  override name = 'QueueUnavailableError';
+}
+
 export interface JobQueue {
   kind: 'in-process' | 'bullmq';
-  /** `jobId` deduplicates: the same id is queued once. Letters, digits, - and _ only (BullMQ reserves ':'). */
+  /**
+   * `jobId` deduplicates while a job with that id is queued or running; once it has finished (or failed for good)
+   * the same id may be queued again. Letters, digits, - and _ only (BullMQ reserves ':').
+   * Throws QueueUnavailableError when the job cannot be queued now.
+   */
   enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options?: { jobId?: string }): Promise<void>;
   /** Starts consuming (BullMQ workers); in-process jobs run as they are enqueued. */
   startWorkers(): Promise<void>;
   /** Resolves when nothing is queued or running (tests and shutdown). */
   idle(): Promise<void>;
+  /**
+   * Stops taking jobs and waits for the running ones. In-process jobs not yet started are dropped: their state
+   * lives in the database (an outbox row), and the next start queues them again. Safe to call twice.
+   */
   close(): Promise<void>;
 }
 

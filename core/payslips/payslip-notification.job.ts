@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { CabinetState } from '../db/generated/enums.ts';
 import { DEFAULT_LANGUAGE, type Language, type Translator } from '../i18n.ts';
@@ -26,8 +27,10 @@ export function createPayslipNotificationJob(deps: {
   /** Paces sends overall (NOTIFY_RATE_PER_SECOND), right before each message goes out. */
   gate: SendGate;
   retry?: { attempts: number; backoffMs: number };
+  clock?: Clock;
 }): JobDefinition<'notify-payslip'> {
   const { db, translator } = deps;
+  const clock = deps.clock ?? systemClock;
   return {
     name: 'notify-payslip',
     attempts: deps.retry?.attempts ?? 6,
@@ -43,7 +46,7 @@ export function createPayslipNotificationJob(deps: {
       const skip = (reason: string) => db.payslipNotification.update({ where: { id: notificationId }, data: { skipped: reason } });
       if (!account || notification.employee.cabinetState !== CabinetState.ACTIVE) return void (await skip('NOT_LINKED'));
       if (account.blockedAt) return void (await skip('BLOCKED'));
-      if (account.notifiedAt && Date.now() - account.notifiedAt.getTime() < PER_CHAT_INTERVAL_MS) throw new ChatBusyError('chat notified less than a second ago');
+      if (account.notifiedAt && clock.now().getTime() - account.notifiedAt.getTime() < PER_CHAT_INTERVAL_MS) throw new ChatBusyError('chat notified less than a second ago');
 
       const notifier = deps.notifier();
       if (!notifier) throw new Error('no Telegram notifier in this process');
@@ -58,12 +61,12 @@ export function createPayslipNotificationJob(deps: {
       } catch (error) {
         if (!(error instanceof RecipientBlockedError)) throw error;
         await db.$transaction([
-          db.telegramAccount.update({ where: { id: account.id }, data: { blockedAt: new Date() } }),
+          db.telegramAccount.update({ where: { id: account.id }, data: { blockedAt: clock.now() } }),
           db.payslipNotification.update({ where: { id: notificationId }, data: { skipped: 'BLOCKED' } }),
         ]);
         return;
       }
-      const now = new Date();
+      const now = clock.now();
       await db.$transaction([
         db.payslipNotification.update({ where: { id: notificationId }, data: { sentAt: now } }),
         db.telegramAccount.update({ where: { id: account.id }, data: { notifiedAt: now } }),

@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 export interface ScriptedCall {
   method: string;
   body: Record<string, unknown>;
+  /** When the call arrived (ms since epoch), for spacing between retries. */
+  at: number;
 }
 
 /**
@@ -16,7 +18,7 @@ export async function startScriptedBotApi(script: Record<string, { status: numbe
     request.on('data', (chunk) => (raw += chunk));
     request.on('end', () => {
       const method = (request.url ?? '').split('/').pop() ?? '';
-      calls.push({ method, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} });
+      calls.push({ method, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {}, at: Date.now() });
       const answers = script[method] ?? [{ status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } }];
       const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
       response.writeHead(answer.status, { 'content-type': 'application/json' });
