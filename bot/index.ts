@@ -4,14 +4,14 @@ import { Bot, BotError, type Context, GrammyError } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { safeError } from '../core/logger.ts';
 import type { BotContext, BotDeps } from './context.ts';
-import { accountFeature, accountLabels } from './features/account.feature.ts';
-import { linkingFeature } from './features/linking.feature.ts';
-import { payslipFeature } from './features/payslip.feature.ts';
+import { accountFeature, accountLabels } from './features/account/account.feature.ts';
+import { linkingFeature } from './features/linking/linking.feature.ts';
+import { payslipFeature } from './features/payslips/payslip.feature.ts';
 import { placeholdersFeature } from './features/placeholders.feature.ts';
-import { pendingInputFeature, settingsFeature } from './features/settings.feature.ts';
-import { vacationFeature } from './features/vacation.feature.ts';
+import { pendingInputFeature, settingsFeature } from './features/settings/settings.feature.ts';
+import { vacationFeature } from './features/vacations/vacation.feature.ts';
 import { menuLabels } from './keyboards.ts';
-import { sessionMiddleware } from './features/session.middleware.ts';
+import { sessionMiddleware } from './middlewares/session.middleware.ts';
 import { unhandledFeature } from './features/unhandled.feature.ts';
 
 export interface CreateBotOptions {

@@ -1,6 +1,6 @@
 import { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
-import { linkedEmployee } from './guards.ts';
+import { linkedEmployee } from '../filters/guards.ts';
 
 /** Certificates and requests arrive with a later issue; their menu places answer honestly until then. */
 export function placeholdersFeature(labels: string[]) {

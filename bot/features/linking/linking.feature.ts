@@ -1,8 +1,8 @@
 import { Composer } from 'grammy';
-import type { CodeChannels, Identification, IdentifyResult, Linked, VerifyResult } from '../../core/linking/linking.service.ts';
-import { safeError } from '../../core/logger.ts';
-import type { BotContext } from '../context.ts';
-import { contactKeyboard, mainMenu } from '../keyboards.ts';
+import type { CodeChannels, Identification, IdentifyResult, Linked, VerifyResult } from '../../../core/linking/linking.service.ts';
+import { safeError } from '../../../core/logger.ts';
+import type { BotContext } from '../../context.ts';
+import { contactKeyboard, mainMenu } from '../../keyboards.ts';
 
 const CODE = /^\s*(\d{3})\s?-?(\d{3})\s*$/;
 const EMAIL_LIKE = /@/;

@@ -1,8 +1,8 @@
 import { Composer, InlineKeyboard, InputFile } from 'grammy';
-import type { PayslipListItem } from '../../core/payslips/payslip.service.ts';
-import { formatPeriod } from '../../core/pdf/format.ts';
-import type { BotContext } from '../context.ts';
-import { linkedEmployee } from './guards.ts';
+import type { PayslipListItem } from '../../../core/payslips/payslip.service.ts';
+import { formatPeriod } from '../../../core/pdf/format.ts';
+import type { BotContext } from '../../context.ts';
+import { linkedEmployee } from '../../filters/guards.ts';
 
 const PERIOD = /^(\d{4})-(0[1-9]|1[0-2])$/;
 

@@ -1,7 +1,7 @@
 import { Composer } from 'grammy';
-import { LANGUAGES, type Language } from '../../core/i18n.ts';
-import type { BotContext } from '../context.ts';
-import { languageKeyboard, mainMenu, menuLabels } from '../keyboards.ts';
+import { LANGUAGES, type Language } from '../../../core/i18n.ts';
+import type { BotContext } from '../../context.ts';
+import { languageKeyboard, mainMenu, menuLabels } from '../../keyboards.ts';
 
 /** /help, /whoami, /language, /logout: everything about the account itself. */
 export function accountFeature(labels: { whoami: string[]; language: string[]; help: string[] }) {

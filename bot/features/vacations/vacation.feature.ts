@@ -1,7 +1,7 @@
 import { Composer } from 'grammy';
-import { formatDate, formatQuantity } from '../../core/pdf/format.ts';
-import type { BotContext } from '../context.ts';
-import { linkedEmployee } from './guards.ts';
+import { formatDate, formatQuantity } from '../../../core/pdf/format.ts';
+import type { BotContext } from '../../context.ts';
+import { linkedEmployee } from '../../filters/guards.ts';
 
 /** Vacation balance per type "as of the last payroll calculation", and planned vacations ahead. */
 export function vacationFeature(labels: string[]) {

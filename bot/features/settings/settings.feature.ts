@@ -1,7 +1,7 @@
 import { Composer, InlineKeyboard } from 'grammy';
-import type { BotContext } from '../context.ts';
-import { languageKeyboard } from '../keyboards.ts';
-import { linkedEmployee } from './guards.ts';
+import type { BotContext } from '../../context.ts';
+import { languageKeyboard } from '../../keyboards.ts';
+import { linkedEmployee } from '../../filters/guards.ts';
 
 const PDF_PASSWORD = 'pdf_password';
 
