@@ -79,6 +79,9 @@ export async function readLockOwner(lockPath: string): Promise<LockOwner | 'miss
 
 /** Whether the process named in a lock still runs. */
 export async function isAlive(owner: LockOwner): Promise<boolean> {
+  // A lock written on another host (a second container on a shared volume) cannot be checked from here: a pid is
+  // only meaningful on its own host. Assume it lives; the refusal names the host and the file to delete.
+  if (owner.host && owner.host !== hostname()) return true;
   // Our own pid in a lock we do not hold is a previous life of this process id (a container restarted: pid 1).
   if (owner.pid === process.pid) return false;
   try {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,7 +99,7 @@ describe('the embedded database directory is opened by one process at a time', (
 
   it('takes over a lock left by an earlier life of this very pid (a restarted container) or an unreadable one', async () => {
     const lockPath = path.join(dataDir, LOCK_FILE);
-    await writeFile(lockPath, JSON.stringify({ pid: process.pid, command: 'npm start (node main.ts)', startedAt: '2026-01-01T00:00:00.000Z', host: 'old-container' }));
+    await writeFile(lockPath, JSON.stringify({ pid: process.pid, command: 'npm start (node main.ts)', startedAt: '2026-01-01T00:00:00.000Z', host: hostname() }));
     const first = await lockDataDir(dataDir);
     expect(first.owner.startedAt).not.toBe('2026-01-01T00:00:00.000Z');
     await first.release();
@@ -110,10 +110,22 @@ describe('the embedded database directory is opened by one process at a time', (
     await second.release();
   });
 
+  it('refuses a lock written on another host whatever its pid, naming the host and the file to delete', async () => {
+    const lockPath = path.join(dataDir, LOCK_FILE);
+    // A dead pid here, but the lock comes from another container on the same volume: its process may well run.
+    await writeFile(lockPath, JSON.stringify({ pid: 4_194_305, command: 'npm start (node main.ts)', startedAt: '2026-01-01T00:00:00.000Z', host: 'kabinet-other-container' }));
+    const refusal = await lockDataDir(dataDir).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(DataDirLockedError);
+    expect((refusal as Error).message).toContain('on host kabinet-other-container');
+    expect((refusal as Error).message).toContain(lockPath);
+    expect(await readLockOwner(lockPath)).toMatchObject({ host: 'kabinet-other-container' });
+    await rm(lockPath);
+  });
+
   it('of two processes taking over one stale lock, exactly one gets it', async () => {
     const lockPath = path.join(dataDir, LOCK_FILE);
     // pid 2^22 + 1 is above Linux's pid_max: no such process.
-    await writeFile(lockPath, JSON.stringify({ pid: 4_194_305, command: 'npm start (node main.ts)', startedAt: '2026-01-01T00:00:00.000Z', host: 'h' }));
+    await writeFile(lockPath, JSON.stringify({ pid: 4_194_305, command: 'npm start (node main.ts)', startedAt: '2026-01-01T00:00:00.000Z', host: hostname() }));
     const script = `import('./core/db/data-dir-lock.ts').then(async (m) => { try { await m.lockDataDir(${JSON.stringify(dataDir)}); console.log('GOT'); } catch (e) { console.log('REFUSED', e.name); } setInterval(() => {}, 60000); })`;
     // Both keep running (and holding what they got) until both have answered.
     const contenders = [1, 2].map(() => spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] }));
