@@ -1,7 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { ApiScope, CabinetScopeKind } from '../../core/db/generated/enums.ts';
+import { scopesGranting } from '../../core/access/permissions.ts';
+import { CabinetScopeKind } from '../../core/db/generated/enums.ts';
+import { actorOf } from '../plugins/auth.ts';
 import { errorResponses, IdempotencyHeaders } from '../schemas/common.ts';
 
 const ScopeSchema = Type.Object({
@@ -45,15 +47,16 @@ const PublishResponse = Type.Object({
 
 export function cabinetRoutes(fastify: FastifyInstance): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const admin = { scopes: [ApiScope.ADMIN] };
+  const settings = { scopes: scopesGranting('cabinet.settings') };
+  const publishing = { scopes: scopesGranting('cabinet.publish') };
 
   app.get('/cabinet/settings', {
-    config: admin,
+    config: settings,
     schema: { tags: ['cabinet'], summary: 'Cabinet settings: address, responsible employee, scope', security: [{ bearer: [] }], response: { 200: SettingsResponse, ...errorResponses(401, 403) } },
-  }, async (request) => request.services.cabinetSettings.get());
+  }, async (request) => request.services.cabinetSettings.get(actorOf(request)));
 
   app.put('/cabinet/settings', {
-    config: admin,
+    config: settings,
     schema: {
       tags: ['cabinet'],
       summary: 'Replace the cabinet settings',
@@ -64,12 +67,12 @@ export function cabinetRoutes(fastify: FastifyInstance): void {
       response: { 200: SettingsResponse, ...errorResponses(400, 401, 403, 422) },
     },
   }, async (request) => {
-    return request.services.cabinetSettings.update(request.body, { apiTokenId: request.principal!.tokenId });
+    return request.services.cabinetSettings.update(actorOf(request), request.body);
   });
 
   for (const action of ['publish', 'unpublish'] as const) {
     app.post(`/cabinets/${action}`, {
-      config: admin,
+      config: publishing,
       schema: {
         tags: ['cabinet'],
         summary: action === 'publish' ? 'Publish cabinets' : 'Unpublish cabinets',
@@ -82,7 +85,7 @@ export function cabinetRoutes(fastify: FastifyInstance): void {
         response: { 200: PublishResponse, ...errorResponses(400, 401, 403, 422) },
       },
     }, async (request) => {
-      return request.services.publishing[action](request.body, { apiTokenId: request.principal!.tokenId });
+      return request.services.publishing[action](actorOf(request), request.body);
     });
   }
 }

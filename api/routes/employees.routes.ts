@@ -1,8 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { ApiScope, CabinetState } from '../../core/db/generated/enums.ts';
+import { scopesGranting } from '../../core/access/permissions.ts';
+import { CabinetState } from '../../core/db/generated/enums.ts';
 import { AppError } from '../../core/errors.ts';
+import { actorOf } from '../plugins/auth.ts';
 import { errorResponses } from '../schemas/common.ts';
 
 const Query = Type.Object({
@@ -34,7 +36,7 @@ const Item = Type.Object({
 export function employeeRoutes(fastify: FastifyInstance): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get('/employees', {
-    config: { scopes: [ApiScope.ADMIN] },
+    config: { scopes: scopesGranting('employees.read') },
     schema: {
       tags: ['employees'],
       summary: 'Employees with their cabinet state (paged, filterable)',
@@ -47,7 +49,7 @@ export function employeeRoutes(fastify: FastifyInstance): void {
     },
   }, async (request) => {
     const q = request.query;
-    return request.services.employees.list({
+    return request.services.employees.list(actorOf(request), {
       state: q.state,
       organizationId: q.organizationId,
       departmentId: q.departmentId,
@@ -59,7 +61,7 @@ export function employeeRoutes(fastify: FastifyInstance): void {
   });
 
   app.post('/employees/:employeeId/unlock', {
-    config: { scopes: [ApiScope.ADMIN] },
+    config: { scopes: scopesGranting('employees.unlock') },
     schema: {
       tags: ['employees'],
       summary: 'Unlock sign-in after too many wrong codes',
@@ -68,7 +70,7 @@ export function employeeRoutes(fastify: FastifyInstance): void {
       response: { 200: Type.Object({ unlocked: Type.Literal(true) }), ...errorResponses(401, 403, 404) },
     },
   }, async (request) => {
-    const done = await request.services.linking.unlock(request.params.employeeId, { apiTokenId: request.principal!.tokenId });
+    const done = await request.services.linking.unlock(actorOf(request), request.params.employeeId);
     if (!done) throw new AppError('UNKNOWN_EMPLOYEE', 'not_found', { id: request.params.employeeId });
     return { unlocked: true as const };
   });

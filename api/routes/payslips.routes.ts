@@ -1,13 +1,14 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { ApiScope } from '../../core/db/generated/enums.ts';
+import { scopesGranting } from '../../core/access/permissions.ts';
+import { actorOf } from '../plugins/auth.ts';
 import { errorResponses } from '../schemas/common.ts';
 
 export function payslipRoutes(fastify: FastifyInstance): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get('/payslips/acknowledgements', {
-    config: { scopes: [ApiScope.ADMIN, ApiScope.HR] },
+    config: { scopes: scopesGranting('payslips.acknowledgements.read') },
     schema: {
       tags: ['payslips'],
       summary: 'Who has not acknowledged the payslips of a period («Ознакомлен»)',
@@ -31,5 +32,5 @@ export function payslipRoutes(fastify: FastifyInstance): void {
         ...errorResponses(400, 401, 403),
       },
     },
-  }, async (request) => request.services.payslips.acknowledgements(request.query.period));
+  }, async (request) => request.services.payslips.acknowledgements(actorOf(request), request.query.period));
 }

@@ -3,6 +3,7 @@ import type { ActorType } from '../db/generated/enums.ts';
 import type { Prisma } from '../db/generated/client.ts';
 
 export interface AuditEntry {
+  /** Who acted: spread `actorFields(actor)` from core/access rather than naming a type by hand. */
   actorType: ActorType;
   actorId: string | null;
   action: string;

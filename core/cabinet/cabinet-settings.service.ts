@@ -1,3 +1,5 @@
+import { actorFields, type Actor } from '../access/actor.ts';
+import { authorize } from '../access/permissions.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { CabinetScopeKind, CabinetState, Role } from '../db/generated/enums.ts';
@@ -24,7 +26,12 @@ export interface CabinetSettingsView {
 export const ADDRESS_PATTERN = /^[a-z][a-z0-9-]{1,61}[a-z0-9]$/;
 
 export function createCabinetSettingsService(db: Db) {
-  async function get(): Promise<CabinetSettingsView> {
+  async function get(actor: Actor): Promise<CabinetSettingsView> {
+    authorize(actor, 'cabinet.settings');
+    return read();
+  }
+
+  async function read(): Promise<CabinetSettingsView> {
     const settings = await db.cabinetSettings.findUnique({
       where: { id: SETTINGS_ID },
       include: {
@@ -53,7 +60,8 @@ export function createCabinetSettingsService(db: Db) {
    * Replaces the settings. The responsible employee becomes the cabinet's admin, so they must be reachable
    * (phone or e-mail, to receive a code) and inside the scope (the 1С guide insists on it in step 4).
    */
-  async function update(input: CabinetSettingsInput, actor: { apiTokenId: string | null }): Promise<CabinetSettingsView> {
+  async function update(actor: Actor, input: CabinetSettingsInput): Promise<CabinetSettingsView> {
+    authorize(actor, 'cabinet.settings');
     const address = input.address.trim().toLowerCase();
     if (!ADDRESS_PATTERN.test(address)) throw validationError('INVALID_ADDRESS', { address: input.address });
 
@@ -86,15 +94,14 @@ export function createCabinetSettingsService(db: Db) {
         update: {},
       });
       await audit(tx, {
-        actorType: 'API_TOKEN',
-        actorId: actor.apiTokenId,
+        ...actorFields(actor),
         action: 'cabinet.settings.update',
         entityType: 'CabinetSettings',
         entityId: String(SETTINGS_ID),
         details: { address, responsibleEmployeeId: responsible.id, scopeKind: input.scope.kind, organizations: organizationIds.length, departments: departmentIds.length },
       });
     });
-    return get();
+    return read();
   }
 
   async function resolveIds(kind: 'organization' | 'department', externalIds: string[]): Promise<string[]> {

@@ -1,3 +1,5 @@
+import { actorFields, type Actor } from '../access/actor.ts';
+import { authorize } from '../access/permissions.ts';
 import { audit } from '../audit/audit-log.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
@@ -5,7 +7,8 @@ import type { Prisma } from '../db/generated/client.ts';
 import { CabinetState } from '../db/generated/enums.ts';
 import { validationError } from '../errors.ts';
 import { revokePendingSignIns } from '../linking/sign-in-revocation.ts';
-import { departmentSubtrees, loadScope } from './scope.ts';
+import { departmentSubtrees } from '../employees/departments.ts';
+import { loadScope } from './scope.ts';
 
 /** Whom to publish for: everyone in scope, whole departments (with subtrees), or listed employees (payroll ids). */
 export type PublishSelection = { all: true } | { departmentIds: string[] } | { employeeIds: string[] };
@@ -48,7 +51,8 @@ export function createPublishingService(db: Db, clock: Clock = systemClock) {
   }
 
   /** Makes cabinets available: the employee can then link Telegram with a one-time code. */
-  async function publish(selection: PublishSelection, actor: { apiTokenId: string | null }): Promise<PublishResult> {
+  async function publish(actor: Actor, selection: PublishSelection): Promise<PublishResult> {
+    authorize(actor, 'cabinet.publish');
     const { employees, skipped, scope, explicit } = await select(selection);
     const toPublish: string[] = [];
     let unchanged = 0;
@@ -66,7 +70,7 @@ export function createPublishingService(db: Db, clock: Clock = systemClock) {
         where: { id: { in: toPublish }, cabinetState: CabinetState.NOT_PUBLISHED },
         data: { cabinetState: CabinetState.PUBLISHED, publishedAt: clock.now() },
       });
-      await audit(tx, { actorType: 'API_TOKEN', actorId: actor.apiTokenId, action: 'cabinet.publish', details: { changed: toPublish.length } });
+      await audit(tx, { ...actorFields(actor), action: 'cabinet.publish', details: { changed: toPublish.length } });
     });
     return { changed: toPublish.length, unchanged, skipped };
   }
@@ -75,7 +79,8 @@ export function createPublishingService(db: Db, clock: Clock = systemClock) {
    * Takes cabinets away: the Telegram link is dropped, so access ends with the next update, and codes or
    * invitations already on their way open nothing.
    */
-  async function unpublish(selection: PublishSelection, actor: { apiTokenId: string | null }): Promise<PublishResult> {
+  async function unpublish(actor: Actor, selection: PublishSelection): Promise<PublishResult> {
+    authorize(actor, 'cabinet.publish');
     const { employees, skipped } = await select(selection);
     const toUnpublish = employees.filter((e) => PUBLISHED_STATES.includes(e.cabinetState)).map((e) => e.id);
     const unchanged = employees.length - toUnpublish.length;
@@ -86,7 +91,7 @@ export function createPublishingService(db: Db, clock: Clock = systemClock) {
       });
       await tx.telegramAccount.updateMany({ where: { employeeId: { in: toUnpublish } }, data: { employeeId: null, linkedAt: null } });
       await revokePendingSignIns(tx, toUnpublish, clock.now());
-      await audit(tx, { actorType: 'API_TOKEN', actorId: actor.apiTokenId, action: 'cabinet.unpublish', details: { changed: toUnpublish.length } });
+      await audit(tx, { ...actorFields(actor), action: 'cabinet.unpublish', details: { changed: toUnpublish.length } });
     });
     return { changed: toUnpublish.length, unchanged, skipped };
   }

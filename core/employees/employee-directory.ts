@@ -1,8 +1,10 @@
-import { departmentSubtrees, loadScope } from '../cabinet/scope.ts';
+import type { Actor } from '../access/actor.ts';
+import { authorize } from '../access/permissions.ts';
 import type { Db } from '../db/database.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import type { CabinetState } from '../db/generated/enums.ts';
 import { validationError } from '../errors.ts';
+import { departmentSubtrees } from './departments.ts';
 import { fullName } from './employee-name.ts';
 
 export interface EmployeeFilter {
@@ -33,8 +35,20 @@ export interface EmployeeListItem {
   activatedAt: string | null;
 }
 
-export function createEmployeeDirectory(db: Db) {
-  async function list(filter: EmployeeFilter): Promise<{ items: EmployeeListItem[]; total: number; page: number; pageSize: number }> {
+export interface EmployeeDirectoryDeps {
+  db: Db;
+  /**
+   * The cabinet's scope as a filter. Handed in by the composition root: the scope is the cabinet's business, and
+   * employees/ sits below cabinet/ (which imports names and the department tree from here).
+   */
+  scopeFilter: () => Promise<Prisma.EmployeeWhereInput>;
+}
+
+export function createEmployeeDirectory(deps: EmployeeDirectoryDeps) {
+  const { db } = deps;
+
+  async function list(actor: Actor, filter: EmployeeFilter): Promise<{ items: EmployeeListItem[]; total: number; page: number; pageSize: number }> {
+    authorize(actor, 'employees.read');
     const and: Prisma.EmployeeWhereInput[] = [];
     if (filter.state) and.push({ cabinetState: filter.state });
     if (filter.organizationId) and.push({ organization: { externalId: filter.organizationId } });
@@ -43,7 +57,7 @@ export function createEmployeeDirectory(db: Db) {
       if (!root) throw validationError('UNKNOWN_DEPARTMENT', { id: filter.departmentId });
       and.push({ departmentId: { in: [...(await departmentSubtrees(db, [root.id]))] } });
     }
-    if (filter.inScope) and.push((await loadScope(db)).where);
+    if (filter.inScope) and.push(await deps.scopeFilter());
     const search = filter.search?.trim();
     if (search) {
       and.push({

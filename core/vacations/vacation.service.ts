@@ -6,12 +6,14 @@ export interface VacationSummary {
   planned: { typeName: string; startsOn: Date; endsOn: Date; days: number }[];
 }
 
-// 1С names the main annual leave «Основной (ежегодный) отпуск»; other payroll systems say "main" or "annual".
-const MAIN_LEAVE = /основн|\bmain\b|\bannual\b/i;
+// 1С names the main annual leave «Основной (ежегодный) отпуск» (type code «Основной»); other payroll systems say
+// "Main leave" or "Annual leave". Anchored at the start: «Дополнительный … к основному» or "Additional annual
+// leave" are additional leaves.
+const MAIN_LEAVE = /^(основн|main\b|annual\b)/i;
 
 /** The main annual leave first, then additional leaves by name: the order an employee reads them in. */
 export function byLeaveOrder(a: { typeCode: string; typeName: string }, b: { typeCode: string; typeName: string }): number {
-  const main = (v: { typeCode: string; typeName: string }) => (MAIN_LEAVE.test(v.typeCode) || MAIN_LEAVE.test(v.typeName) ? 0 : 1);
+  const main = (v: { typeCode: string; typeName: string }) => (MAIN_LEAVE.test(v.typeCode.trim()) || MAIN_LEAVE.test(v.typeName.trim()) ? 0 : 1);
   return main(a) - main(b) || a.typeName.localeCompare(b.typeName, 'ru') || a.typeCode.localeCompare(b.typeCode);
 }
 

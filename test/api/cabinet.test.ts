@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadEmployeeActor } from '../../core/access/employee-actor.ts';
 import { generateHrData } from '../../prisma/seed/hr-generator.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 import { DB_KINDS } from '../helpers/test-database.ts';
@@ -88,6 +89,47 @@ describe.each(DB_KINDS)('cabinet settings and publishing on %s', (kind) => {
     const res = await t.request({ method: 'PUT', url: '/api/v1/cabinet/settings', token: t.tokens.import, body: { address: 'x', responsibleEmployeeId: inAccounting, scope: { kind: 'ALL' } } });
     expect(res.statusCode).toBe(403);
     expect(await t.testDb.database.prisma.cabinetSettings.count()).toBe(0);
+  });
+
+  it.each([
+    ['GET', '/api/v1/cabinet/settings', undefined],
+    ['PUT', '/api/v1/cabinet/settings', { address: 'romashka', responsibleEmployeeId: 'emp-00001', scope: { kind: 'ALL' } }],
+    ['POST', '/api/v1/cabinets/publish', { all: true }],
+    ['POST', '/api/v1/cabinets/unpublish', { all: true }],
+    ['GET', '/api/v1/employees', undefined],
+    ['POST', '/api/v1/employees/emp-00001/unlock', undefined],
+  ] as const)('%s %s: 401 without a token, 403 INSUFFICIENT_SCOPE for import and HR tokens, nothing written', async (method, url, body) => {
+    const prisma = t.testDb.database.prisma;
+    const before = { audit: await prisma.auditLog.count(), published: await prisma.employee.count({ where: { cabinetState: 'PUBLISHED' } }) };
+    const anonymous = await t.request({ method, url, body, token: null });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().code).toBe('AUTH_REQUIRED');
+    for (const token of [t.tokens.import, t.tokens.hr]) {
+      const res = await t.request({ method, url, body, token, headers: { 'accept-language': 'en' } });
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toEqual({ code: 'INSUFFICIENT_SCOPE', message: 'The token lacks the required scope: admin.' });
+    }
+    expect(await prisma.cabinetSettings.count()).toBe(0);
+    expect({ audit: await prisma.auditLog.count(), published: await prisma.employee.count({ where: { cabinetState: 'PUBLISHED' } }) }).toEqual(before);
+  });
+
+  it('makes the responsible employee an admin in core as soon as they are linked, and audits them as themselves', async () => {
+    await putSettings({ address: 'romashka', responsibleEmployeeId: inAccounting, scope: { kind: 'ALL' } });
+    const prisma = t.testDb.database.prisma;
+    const e = await prisma.employee.findUniqueOrThrow({ where: { externalId: inAccounting } });
+    const now = t.container.services.clock.now();
+    // Not linked yet: nobody acts from that Telegram account.
+    expect(await loadEmployeeActor(prisma, { telegramUserId: 4242n }, now)).toBeNull();
+    await prisma.telegramAccount.create({ data: { telegramUserId: 4242n, chatId: 4242n, employeeId: e.id, linkedAt: now } });
+    const admin = await loadEmployeeActor(prisma, { telegramUserId: 4242n }, now);
+    expect(admin).toEqual({ kind: 'employee', employeeId: e.id, roles: ['ADMIN'] });
+    const result = await t.container.services.publishing.publish(admin!, { employeeIds: ['emp-00002'] });
+    expect(result.changed).toBe(1);
+    const entry = await prisma.auditLog.findFirstOrThrow({ where: { action: 'cabinet.publish' }, orderBy: { id: 'desc' } });
+    expect(entry).toMatchObject({ actorType: 'EMPLOYEE', actorId: e.id });
+    // The settings themselves were changed by the admin token, and say so.
+    const token = await t.container.services.apiTokens.authenticate(t.tokens.admin);
+    expect(await prisma.auditLog.findFirstOrThrow({ where: { action: 'cabinet.settings.update' } })).toMatchObject({ actorType: 'API_TOKEN', actorId: token!.tokenId });
   });
 
   it('publishes for everyone in scope, skipping the dismissed and those without contacts', async () => {

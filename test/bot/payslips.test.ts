@@ -184,11 +184,11 @@ describe('payslips, vacation and settings in the bot', () => {
     const balance = (typeCode: string, typeName: string) => ({ typeCode, typeName, entitledDays: 28, usedDays: 0, remainingDays: 7 });
     const res = await h.t.request({
       method: 'POST', url: '/api/v1/imports/vacations', token: h.t.tokens.import,
-      body: { items: [{ employeeId: 'emp-1', asOf: '2026-10-31', balances: [balance('Северный', 'Дополнительный отпуск (Север)'), balance('Вредность', 'Дополнительный за вредность'), balance('Основной', 'Основной ежегодный отпуск')], planned: [] }] },
+      body: { items: [{ employeeId: 'emp-1', asOf: '2026-10-31', balances: [balance('Северный', 'Дополнительный отпуск (Север)'), balance('Вредность', 'Дополнительный к основному за вредность'), balance('Основной', 'Основной ежегодный отпуск')], planned: [] }] },
     });
     expect(res.json().created).toBe(1);
     await h.send(textUpdate(USER, '/vacation'));
     const lines = h.lastTextTo(USER).split('\n').filter((l) => /: 7 дней/.test(l));
-    expect(lines.map((l) => l.replace(/: 7 дней.*/, '').replace(/^[^А-ЯЁA-Z]+/u, ''))).toEqual(['Основной ежегодный отпуск', 'Дополнительный за вредность', 'Дополнительный отпуск (Север)']);
+    expect(lines.map((l) => l.replace(/: 7 дней.*/, '').replace(/^[^А-ЯЁA-Z]+/u, ''))).toEqual(['Основной ежегодный отпуск', 'Дополнительный к основному за вредность', 'Дополнительный отпуск (Север)']);
   });
 });
