@@ -1,31 +1,50 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { ApiScope } from '../../core/db/generated/enums.ts';
+import { ApiScope, ImportStatus } from '../../core/db/generated/enums.ts';
 import { AppError } from '../../core/errors.ts';
-import { IMPORT_NAMES, IMPORTS, type ImportSummary } from '../../core/imports/index.ts';
+import { IMPORT_NAMES, IMPORTS, type ImportName, ndjsonSource, type ImportSummary } from '../../core/imports/index.ts';
+import { NDJSON, NdjsonBody } from '../plugins/json-body.ts';
 import { errorResponses, IdempotencyHeaders } from '../schemas/common.ts';
 
-/** Generous for a year of payslips of a large company; beyond that the payroll system should split the upload. */
+/**
+ * Generous for a year of payslips of a large company; beyond that the payroll system should split the upload or send
+ * NDJSON, which is streamed and has no such limit.
+ */
 export const MAX_ITEMS = 200_000;
 
 const RowErrorSchema = Type.Object({
-  row: Type.Integer({ description: 'Index in `items`, from 0' }),
+  row: Type.Integer({ description: 'Index in `items`, from 0; for NDJSON, the index of the line, from 0 (blank lines count)' }),
   field: Type.Union([Type.String(), Type.Null()], { description: 'Dotted path of the field, e.g. "lines.2.amount"' }),
   code: Type.String(),
   message: Type.String(),
 });
 
-const ImportSummarySchema = Type.Object({
+const Nullable = <T extends ReturnType<typeof Type.Integer>>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const progressFields = {
   importId: Type.String({ format: 'uuid' }),
   kind: Type.String(),
   status: Type.Union([Type.Literal('RUNNING'), Type.Literal('SUCCEEDED'), Type.Literal('FAILED')]),
-  total: Type.Integer(),
-  processed: Type.Integer(),
+  total: Nullable(Type.Integer({ description: 'Rows in the upload; null while an NDJSON body is still being read' })),
+  estimatedTotal: Nullable(Type.Integer({
+    description: 'Rows to expect: `total` when known; while an NDJSON body is read, judged from the bytes read and its Content-Length (null without one)',
+  })),
+  processed: Type.Integer({ description: 'Rows done so far: stored, found unchanged or rejected' }),
   created: Type.Integer(),
   updated: Type.Integer(),
   unchanged: Type.Integer(),
   rejected: Type.Integer(),
+  rowsPerSecond: Nullable(Type.Integer({ description: 'Rows processed per second since the start (until the end, once finished)' })),
+  etaSeconds: Nullable(Type.Integer({ description: 'Seconds left at that rate; 0 once finished; null while the row count is unknown' })),
+  startedAt: Type.String({ format: 'date-time' }),
+  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+};
+
+const ImportProgressSchema = Type.Object(progressFields);
+
+const ImportSummarySchema = Type.Object({
+  ...progressFields,
   errors: Type.Array(RowErrorSchema, { description: 'Rows that were not stored, with the reason (capped at 1000)' }),
   errorsTruncated: Type.Boolean(),
   warnings: Type.Array(RowErrorSchema, {
@@ -47,9 +66,10 @@ const DESCRIPTIONS: Record<(typeof IMPORT_NAMES)[number], string> = {
 };
 
 // Row problems are reported per row, so the body schema below documents rows but validation checks only the
-// envelope: one bad row must not reject ten thousand good ones.
+// envelope: one bad row must not reject ten thousand good ones. An NDJSON body is read (and checked) row by row.
 function envelopeValidator() {
   return (data: unknown) => {
+    if (data instanceof NdjsonBody) return { value: data };
     const items = (data as { items?: unknown } | null)?.items;
     if (data === null || typeof data !== 'object' || Array.isArray(data) || !Array.isArray(items)) {
       return { error: Object.assign(new Error('body must be an object with an "items" array'), { validation: [{ instancePath: '/items', message: 'must be array' }], validationContext: 'body' }) };
@@ -80,18 +100,47 @@ export function importRoutes(fastify: FastifyInstance): void {
       schema: {
         tags: ['imports'],
         summary: `Upload ${name}`,
-        description: `${DESCRIPTIONS[name]} Upserts keyed by the payroll system's ids; replaying an upload leaves the same state. Bad rows are reported in \`errors\` with their index and reason while good rows are stored; a value Kabinet can do without that it cannot read is left out and reported in \`warnings\`, and its row is stored.`,
+        description: `${DESCRIPTIONS[name]} Upserts keyed by the payroll system's ids; replaying an upload leaves the same state. Bad rows are reported in \`errors\` with their index and reason while good rows are stored; a value Kabinet can do without that it cannot read is left out and reported in \`warnings\`, and its row is stored.\n\nLarge uploads can be sent as \`${NDJSON}\`: one row (the same object as an item of \`items\`) per line, no envelope. The body is read and stored batch by batch as it arrives, so its size is not limited by API_BODY_LIMIT_MB (each line is, to at most 8 MB); a line that is not JSON is reported in \`errors\` with its line index and the other lines are stored. Watch a running upload with \`GET /imports?status=RUNNING\` and \`GET /imports/{id}\`.`,
         security: [{ bearer: [] }],
         headers: IdempotencyHeaders,
+        consumes: ['application/json', NDJSON],
         body: Type.Object({ items: Type.Array(definition.rowSchema, { maxItems: MAX_ITEMS }) }),
         response: { 200: ImportSummarySchema, ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
       },
     }, async (request) => {
-      const { items } = request.body;
-      const summary = await request.services.imports.run(definition, items, { apiTokenId: request.principal!.tokenId });
+      const body: unknown = request.body;
+      const rows = body instanceof NdjsonBody
+        ? ndjsonSource(body.stream, { contentLength: body.bytes, maxLineBytes: body.maxLineBytes })
+        : (body as { items: unknown[] }).items;
+      const summary = await request.services.imports.run(definition, rows, { apiTokenId: request.principal!.tokenId });
       return localizeSummary(summary, request);
     });
   }
+
+  app.get('/imports', {
+    config: { scopes: [ApiScope.IMPORT, ApiScope.ADMIN] },
+    schema: {
+      tags: ['imports'],
+      summary: 'The latest uploads, newest first',
+      description: 'Counters and progress without the row lists; `status=RUNNING` finds an upload in progress, whose id `GET /imports/{id}` then follows.',
+      security: [{ bearer: [] }],
+      querystring: Type.Object({
+        kind: Type.Optional(Type.Union(IMPORT_NAMES.map((n) => Type.Literal(n)))),
+        status: Type.Optional(Type.Union([Type.Literal('RUNNING'), Type.Literal('SUCCEEDED'), Type.Literal('FAILED')])),
+        limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+      }),
+      response: { 200: Type.Object({ items: Type.Array(ImportProgressSchema) }), ...errorResponses(400, 401, 403) },
+    },
+  }, async (request) => {
+    const { status, limit } = request.query;
+    const kind = request.query.kind as ImportName | undefined;
+    const items = await request.services.imports.list({
+      kind: kind ? IMPORTS[kind].kind : undefined,
+      status: status ? ImportStatus[status] : undefined,
+      limit,
+    });
+    return { items };
+  });
 
   app.get('/imports/:id', {
     config: { scopes: [ApiScope.IMPORT, ApiScope.ADMIN] },

@@ -2,7 +2,7 @@ import Type, { type Static } from 'typebox';
 import { ImportKind } from '../db/generated/enums.ts';
 import { fingerprint } from '../util/ids.ts';
 import {
-  classify, duplicateKeys, type ImportDefinition, inBatchTransaction, optionalId, organizationIds, requiredText, type RowError,
+  classify, type ImportDefinition, inBatchTransaction, optionalId, organizationIds, requiredText, type RowError,
 } from './import-definition.ts';
 import { Id, OptionalId } from './row-types.ts';
 
@@ -44,8 +44,12 @@ export const departmentsImport: ImportDefinition<DepartmentRow, PreparedDepartme
     return { ...value, sourceHash: fingerprint(value) };
   },
 
+  uploadKey: (v) => v.externalId,
+  uploadKeyField: 'id',
+
+  // The rows here are the upload's first occurrence of each id (the runner refused repeats).
   async checkUpload(rows, { db }) {
-    const errors: RowError[] = duplicateKeys(rows, (v) => v.externalId, 'id');
+    const errors: RowError[] = [];
     const organizations = await organizationIds(db, rows.map((r) => r.value.organizationExternalId));
     const stored = await db.department.findMany({
       select: { externalId: true, organization: { select: { externalId: true } }, parent: { select: { externalId: true } } },
@@ -56,9 +60,7 @@ export const departmentsImport: ImportDefinition<DepartmentRow, PreparedDepartme
     );
     for (const r of rows) tree.set(r.value.externalId, { org: r.value.organizationExternalId, parent: r.value.parentExternalId });
 
-    const rejected = new Set(errors.map((e) => e.row));
     for (const r of rows) {
-      if (rejected.has(r.row)) continue;
       const { externalId, organizationExternalId, parentExternalId } = r.value;
       if (!organizations.has(organizationExternalId)) {
         errors.push({ row: r.row, field: 'organizationId', code: 'unknown_organization' });

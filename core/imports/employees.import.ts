@@ -1,9 +1,9 @@
 import Type, { type Static } from 'typebox';
 import { loadScope } from '../cabinet/scope.ts';
 import { CabinetState, ImportKind } from '../db/generated/enums.ts';
-import { fingerprint } from '../util/ids.ts';
+import { fingerprint, uuidv7 } from '../util/ids.ts';
 import {
-  classify, duplicateKeys, field, type ImportDefinition, inBatchTransaction, type NoContactEmployee, optionalField, optionalId,
+  classify, dateText, field, type ImportDefinition, inBatchTransaction, type NoContactEmployee, optionalField, optionalId,
   organizationIds, requiredText, type RowError,
 } from './import-definition.ts';
 import { normalizeEmail, normalizePhone, optionalText, toDate } from './normalize.ts';
@@ -52,6 +52,27 @@ interface PreparedEmployee {
   sourceHash: string;
 }
 
+/** A batch's employees as one array per column. */
+function columns(rows: { id: string; value: PreparedEmployee & { organizationId: string; departmentId: string | null }; state: CabinetState | null }[]) {
+  return {
+    id: rows.map((r) => r.id),
+    externalId: rows.map((r) => r.value.externalId),
+    personnelNumber: rows.map((r) => r.value.personnelNumber),
+    lastName: rows.map((r) => r.value.lastName),
+    firstName: rows.map((r) => r.value.firstName),
+    middleName: rows.map((r) => r.value.middleName),
+    position: rows.map((r) => r.value.position),
+    organizationId: rows.map((r) => r.value.organizationId),
+    departmentId: rows.map((r) => r.value.departmentId),
+    phone: rows.map((r) => r.value.phone),
+    email: rows.map((r) => r.value.email),
+    hiredAt: rows.map((r) => dateText(r.value.hiredAt)),
+    dismissedAt: rows.map((r) => dateText(r.value.dismissedAt)),
+    state: rows.map((r) => r.state as string | null),
+    sourceHash: rows.map((r) => r.value.sourceHash),
+  };
+}
+
 export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = {
   kind: ImportKind.EMPLOYEES,
   rowSchema: EmployeeRow,
@@ -79,9 +100,8 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
     return { ...value, sourceHash: fingerprint(value) };
   },
 
-  async checkUpload(rows) {
-    return duplicateKeys(rows, (v) => v.externalId, 'id');
-  },
+  uploadKey: (v) => v.externalId,
+  uploadKeyField: 'id',
 
   writeBatch: (rows, { db, now }) => inBatchTransaction(db, ImportKind.EMPLOYEES, async (tx) => {
     const errors: RowError[] = [];
@@ -115,55 +135,71 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
       }
       return [{ row: r.row, value: { ...r.value, organizationId, departmentId } }];
     });
+    if (resolved.length === 0) return { outcomes: new Map(), errors };
 
-    const existing = await tx.employee.findMany({
-      where: { externalId: { in: resolved.map((r) => r.value.externalId) } },
-      select: { id: true, externalId: true, sourceHash: true, cabinetState: true },
-    });
+    const existing = await tx.$queryRaw<{ id: string; externalId: string; sourceHash: string; cabinetState: CabinetState }[]>`
+      SELECT id, external_id AS "externalId", source_hash AS "sourceHash", cabinet_state::text AS "cabinetState"
+      FROM employees WHERE external_id = ANY(${resolved.map((r) => r.value.externalId)}::text[])`;
     const stored = new Map(existing.map((e) => [e.externalId, e]));
     const split = classify(resolved, (v) => v.externalId, stored);
 
-    const columns = (v: (typeof resolved)[number]['value']) => ({
-      externalId: v.externalId,
-      personnelNumber: v.personnelNumber,
-      lastName: v.lastName,
-      firstName: v.firstName,
-      middleName: v.middleName,
-      position: v.position,
-      organizationId: v.organizationId,
-      departmentId: v.departmentId,
-      phone: v.phone,
-      email: v.email,
-      hiredAt: v.hiredAt,
-      dismissedAt: v.dismissedAt,
-      sourceHash: v.sourceHash,
-    });
     // Dismissal takes the cabinet away at once; a cancelled dismissal brings the employee back unpublished,
     // so that the admin decides again instead of access silently reappearing.
-    const stateFor = (v: PreparedEmployee, previous?: CabinetState): CabinetState | undefined => {
+    const stateFor = (v: PreparedEmployee, previous?: CabinetState): CabinetState | null => {
       if (isDismissed(v.dismissedAt, now)) return CabinetState.DISABLED;
       if (previous === CabinetState.DISABLED) return CabinetState.NOT_PUBLISHED;
-      return previous === undefined ? CabinetState.NOT_PUBLISHED : undefined;
+      return previous === undefined ? CabinetState.NOT_PUBLISHED : null;
     };
 
-    await tx.employee.createMany({
-      data: split.created.map((r) => ({ ...columns(r.value), cabinetState: stateFor(r.value)! })),
-    });
+    if (split.created.length > 0) {
+      const c = columns(split.created.map((r) => ({ id: uuidv7(), value: r.value, state: stateFor(r.value) })));
+      await tx.$executeRaw`
+        INSERT INTO employees (id, external_id, personnel_number, last_name, first_name, middle_name, position, organization_id,
+                               department_id, phone, email, hired_at, dismissed_at, cabinet_state, source_hash, updated_at)
+        SELECT u.id, u.external_id, u.personnel_number, u.last_name, u.first_name, u.middle_name, u.position, u.organization_id,
+               u.department_id, u.phone, u.email, u.hired_at, u.dismissed_at, u.cabinet_state::"CabinetState", u.source_hash,
+               ${now}::timestamptz
+        FROM unnest(${c.id}::uuid[], ${c.externalId}::text[], ${c.personnelNumber}::text[], ${c.lastName}::text[],
+                    ${c.firstName}::text[], ${c.middleName}::text[], ${c.position}::text[], ${c.organizationId}::uuid[],
+                    ${c.departmentId}::uuid[], ${c.phone}::text[], ${c.email}::text[], ${c.hiredAt}::date[], ${c.dismissedAt}::date[],
+                    ${c.state}::text[], ${c.sourceHash}::text[])
+          AS u(id, external_id, personnel_number, last_name, first_name, middle_name, position, organization_id, department_id,
+               phone, email, hired_at, dismissed_at, cabinet_state, source_hash)`;
+    }
     const disabled: string[] = [];
-    for (const { row, id } of split.updated) {
-      const cabinetState = stateFor(row.value, stored.get(row.value.externalId)!.cabinetState);
-      await tx.employee.update({ where: { id }, data: { ...columns(row.value), ...(cabinetState ? { cabinetState } : {}) } });
-      if (cabinetState === CabinetState.DISABLED && stored.get(row.value.externalId)!.cabinetState !== CabinetState.DISABLED) {
-        disabled.push(id);
-      }
+    if (split.updated.length > 0) {
+      const changes = split.updated.map(({ row, id }) => {
+        const previous = stored.get(row.value.externalId)!.cabinetState;
+        const state = stateFor(row.value, previous);
+        if (state === CabinetState.DISABLED && previous !== CabinetState.DISABLED) disabled.push(id);
+        return { id, value: row.value, state };
+      });
+      const c = columns(changes);
+      // A null state keeps the stored one (PUBLISHED, INVITED, ACTIVE stay as they are).
+      await tx.$executeRaw`
+        UPDATE employees AS e
+        SET personnel_number = u.personnel_number, last_name = u.last_name, first_name = u.first_name, middle_name = u.middle_name,
+            position = u.position, organization_id = u.organization_id, department_id = u.department_id, phone = u.phone,
+            email = u.email, hired_at = u.hired_at, dismissed_at = u.dismissed_at,
+            cabinet_state = COALESCE(u.cabinet_state::"CabinetState", e.cabinet_state), source_hash = u.source_hash,
+            updated_at = ${now}::timestamptz
+        FROM unnest(${c.id}::uuid[], ${c.personnelNumber}::text[], ${c.lastName}::text[], ${c.firstName}::text[],
+                    ${c.middleName}::text[], ${c.position}::text[], ${c.organizationId}::uuid[], ${c.departmentId}::uuid[],
+                    ${c.phone}::text[], ${c.email}::text[], ${c.hiredAt}::date[], ${c.dismissedAt}::date[], ${c.state}::text[],
+                    ${c.sourceHash}::text[])
+          AS u(id, personnel_number, last_name, first_name, middle_name, position, organization_id, department_id, phone, email,
+               hired_at, dismissed_at, cabinet_state, source_hash)
+        WHERE e.id = u.id`;
     }
     // Pending codes and invitations of a dismissed employee must not open anything later.
     await revokePendingSignIns(tx, disabled, now);
     return { outcomes: split.outcomes, errors };
   }),
 
-  async finish(accepted, { db, now }) {
-    const candidates = accepted.filter((r) => !r.value.phone && !r.value.email && !isDismissed(r.value.dismissedAt, now));
+  // Only employees that may end up without any contact are kept for the noContacts list.
+  keepForFinish: (v, { now }) => !v.phone && !v.email && !isDismissed(v.dismissedAt, now),
+
+  async finish(candidates, { db }) {
     if (candidates.length === 0) return { noContacts: [] };
     const scope = await loadScope(db);
     const employees = await db.employee.findMany({

@@ -33,13 +33,33 @@ export interface BatchResult {
   errors: RowError[];
 }
 
+/** A payslip this upload created (not updated): announced to its employee once the upload finishes. */
+export interface NewPayslip {
+  id: string;
+  employeeId: string;
+  period: string;
+  kind: string;
+}
+
 export interface ImportContext {
   db: Db;
   logger: Logger;
   /** The time of the upload, from the injected clock: dismissals and notifications are judged against it. */
   now: Date;
-  /** Ids of payslips this upload created (not updated): they are announced to employees once it finishes. */
-  createdPayslipIds: string[];
+  /**
+   * New payslips to announce, the newest one per employee only (newest period; within it the final payslip
+   * rather than the advance): that is the one the publisher would pick, and a year uploaded as one stream keeps
+   * one entry per employee instead of a list of every payslip.
+   */
+  newPayslips: Map<string, NewPayslip>;
+}
+
+/** Keeps the payslip in `ctx.newPayslips` when it is its employee's newest of this upload. */
+export function rememberNewPayslip(ctx: ImportContext, payslip: NewPayslip): void {
+  const current = ctx.newPayslips.get(payslip.employeeId);
+  if (!current || payslip.period > current.period || (payslip.period === current.period && payslip.kind === 'FINAL')) {
+    ctx.newPayslips.set(payslip.employeeId, payslip);
+  }
 }
 
 /** A problem with one field, thrown by `prepare`. */
@@ -60,9 +80,10 @@ export interface NoContactEmployee {
 }
 
 /**
- * One kind of upload. The runner validates each row against `rowSchema`, calls `prepare` (pure normalization),
- * then `checkUpload` over all prepared rows, then `writeBatch` for consecutive batches; a row is either written
- * whole or reported in `errors`.
+ * One kind of upload. The runner reads rows as they arrive, validates each against `rowSchema`, calls `prepare`
+ * (pure normalization), refuses a repeated `uploadKey`, and hands consecutive batches to `writeBatch`; a row is
+ * either written whole or reported in `errors`. A kind with `checkUpload` needs the whole upload before it can
+ * judge a row (departments: a parent may come later), so its prepared rows are gathered first.
  */
 export interface ImportDefinition<Row, Prepared> {
   kind: ImportKind;
@@ -73,11 +94,18 @@ export interface ImportDefinition<Row, Prepared> {
    */
   optionalFields?: readonly string[];
   prepare(row: Row, warn: Warn): Prepared;
+  /** What identifies a row: the same key again in one upload is ambiguous, and every later occurrence is refused. */
+  uploadKey(value: Prepared): string;
+  /** The field a repeated key is reported on. */
+  uploadKeyField: string;
+  /** Checks that need every row of the upload at once; makes the runner gather the upload before writing. */
   checkUpload?(rows: Indexed<Prepared>[], ctx: ImportContext): Promise<RowError[]>;
   /** Writes one batch; call `inBatchTransaction` so that lookups and writes happen under the kind's lock. */
   writeBatch(rows: Indexed<Prepared>[], ctx: ImportContext): Promise<BatchResult>;
-  /** After every batch is written, with the rows that were accepted. */
-  finish?(accepted: Indexed<Prepared>[], ctx: ImportContext): Promise<{ noContacts?: NoContactEmployee[] }>;
+  /** Which written rows `finish` needs (all of them when absent); the others are not kept while the upload runs. */
+  keepForFinish?(value: Prepared, ctx: ImportContext): boolean;
+  /** After every batch is written, with the written rows `keepForFinish` kept. */
+  finish?(written: Indexed<Prepared>[], ctx: ImportContext): Promise<{ noContacts?: NoContactEmployee[] }>;
 }
 
 /** Interactive transactions default to 5 s; a batch of a thousand payslips may need longer on a busy server. */
@@ -158,20 +186,11 @@ export function requiredText(name: string, raw: string): string {
   return text;
 }
 
+/** A date column as DATE text: no time zone between Node and the database session can shift the day. */
+export const dateText = (date: Date | null): string | null => date?.toISOString().slice(0, 10) ?? null;
+
 /** An optional reference: blank means none, as null and absent do. */
 export const optionalId = (raw: string | null | undefined): string | null => raw?.trim() || null;
-
-/** The same key twice in one upload is ambiguous: every occurrence after the first is rejected. */
-export function duplicateKeys<T>(rows: Indexed<T>[], keyOf: (v: T) => string, fieldName: string): RowError[] {
-  const seen = new Set<string>();
-  const errors: RowError[] = [];
-  for (const r of rows) {
-    const key = keyOf(r.value);
-    if (seen.has(key)) errors.push({ row: r.row, field: fieldName, code: 'duplicate_in_upload' });
-    seen.add(key);
-  }
-  return errors;
-}
 
 /** Kabinet ids of the organizations an upload names, by payroll id; unknown ids are simply absent. */
 export async function organizationIds(db: Db | Tx, externalIds: Iterable<string>): Promise<Map<string, string>> {

@@ -5,8 +5,9 @@ import { ImportStatus, type ImportKind } from '../db/generated/enums.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { safeError, type Logger } from '../logger.ts';
 import { audit } from '../audit/audit-log.ts';
-import type { ImportDefinition, Indexed, NoContactEmployee, RowError, RowWarning } from './import-definition.ts';
+import type { ImportContext, ImportDefinition, Indexed, NoContactEmployee, RowError, RowWarning } from './import-definition.ts';
 import { RowFieldError } from './import-definition.ts';
+import { itemsSource, type RowSource, type SourceEntry } from './row-source.ts';
 import { FieldProblem } from './normalize.ts';
 import { unstorableTextPaths } from './stored-text.ts';
 
@@ -15,16 +16,28 @@ export const MAX_REPORTED_ERRORS = 1000;
 /** Warnings are capped alike. */
 export const MAX_REPORTED_WARNINGS = 1000;
 
-export interface ImportSummary {
+export interface ImportProgress {
   importId: string;
   kind: ImportKind;
   status: ImportStatus;
-  total: number;
+  /** Rows in the upload; null while a streamed body is still being read. */
+  total: number | null;
+  /** The rows to expect while `total` is unknown (from the bytes read and the body's length); `total` once known. */
+  estimatedTotal: number | null;
   processed: number;
   created: number;
   updated: number;
   unchanged: number;
   rejected: number;
+  /** Rows processed per second since the start (until the end, once finished); null before there is a measure. */
+  rowsPerSecond: number | null;
+  /** Seconds left at the current rate; 0 once finished, null while neither total nor estimate is known. */
+  etaSeconds: number | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface ImportSummary extends ImportProgress {
   errors: RowError[];
   errorsTruncated: boolean;
   /** Stored rows with a value Kabinet could not read and left out (e.g. an INN with a wrong check digit). */
@@ -50,140 +63,252 @@ function validatorFor(schema: TSchema): Validator {
   return v;
 }
 
+/**
+ * Row problems of one upload, kept to what is reported: the first `cap` by row (plus one, so that a stored list
+ * tells whether it was cut) however many there are, so that an upload of broken rows holds no more than that.
+ */
+class CappedRows {
+  private items: RowError[] = [];
+  count = 0;
+  constructor(private readonly cap: number) {}
+  push(...problems: RowError[]): void {
+    this.count += problems.length;
+    this.items.push(...problems);
+    if (this.items.length > 2 * this.cap + 2) this.items = this.sorted();
+  }
+  /** Sorted by row (stable: a row's problems keep their order), cut to the cap plus one. */
+  sorted(): RowError[] {
+    return this.items.sort((a, b) => a.row - b.row).slice(0, this.cap + 1);
+  }
+}
+
+const elapsedSeconds = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 1000;
+
 export function createImportRunner(deps: ImportRunnerDeps) {
   const { db, logger, batchSize } = deps;
   const clock = deps.clock ?? systemClock;
 
+  /**
+   * Runs one upload: rows are read, prepared and written batch by batch as they arrive, so a streamed body is
+   * never held whole; the run's counters are stored after every batch for `GET /imports/{id}`.
+   */
   async function run<Row, Prepared>(
     definition: ImportDefinition<Row, Prepared>,
-    items: unknown[],
+    input: RowSource | readonly unknown[],
     actor: { apiTokenId?: string | null },
   ): Promise<ImportSummary> {
+    const source = isRowSource(input) ? input : itemsSource(input);
     const now = clock.now();
     const log = logger.child({ import: definition.kind });
     const importRun = await db.importRun.create({
-      data: { kind: definition.kind, total: items.length, apiTokenId: actor.apiTokenId ?? null },
+      data: { kind: definition.kind, total: source.total, startedAt: now, apiTokenId: actor.apiTokenId ?? null },
     });
-    const ctx = { db, logger: log, now, createdPayslipIds: [] as string[] };
-    const errors: RowError[] = [];
-    const warnings: RowWarning[] = [];
+    const ctx: ImportContext = { db, logger: log, now, newPayslips: new Map() };
+    const errors = new CappedRows(MAX_REPORTED_ERRORS);
+    const warnings = new CappedRows(MAX_REPORTED_WARNINGS);
     const counts = { created: 0, updated: 0, unchanged: 0 };
+    const keys = new Set<string>();
+    const wholeUpload = definition.checkUpload !== undefined;
+    const gathered: Indexed<Prepared>[] = [];
+    const kept: Indexed<Prepared>[] = [];
+    let batch: Indexed<Prepared>[] = [];
+    let seen = 0;
     let processed = 0;
+    let rejected = 0;
+    let reportedAt = 0;
+
+    const reject = (problems: RowError[]) => {
+      if (problems.length === 0) return;
+      errors.push(...problems);
+      rejected += new Set(problems.map((p) => p.row)).size;
+    };
+    const saveProgress = async () => {
+      reportedAt = processed;
+      await db.importRun.update({
+        where: { id: importRun.id },
+        data: { processed, ...counts, rejected, ...(source.total === null ? { estimatedTotal: source.estimateTotal() } : {}) },
+      });
+    };
+    const write = async (rows: Indexed<Prepared>[]) => {
+      const result = await definition.writeBatch(rows, ctx);
+      reject(result.errors);
+      for (const row of rows) {
+        const outcome = result.outcomes.get(row.row);
+        if (!outcome) continue;
+        counts[outcome] += 1;
+        if (definition.finish && (!definition.keepForFinish || definition.keepForFinish(row.value, ctx))) kept.push(row);
+      }
+      processed += rows.length;
+      await saveProgress();
+    };
+
+    // One batch is written while the next one is read and prepared: Node's CPU and the database work at the same
+    // time instead of taking turns. Batches still commit one after another, in upload order.
+    let writing: Promise<void> | undefined;
+    let inFlight = false;
+    const startWrite = async (rows: Indexed<Prepared>[]) => {
+      if (writing) await writing;
+      inFlight = true;
+      writing = write(rows).finally(() => {
+        inFlight = false;
+      });
+      // Handled here so that a failure waits, without an unhandled rejection, until the loop awaits it.
+      writing.catch(() => undefined);
+    };
 
     try {
-      const prepared = prepareRows(definition, items, errors, warnings);
-      let accepted = prepared;
-      if (definition.checkUpload) {
-        const uploadErrors = await definition.checkUpload(prepared, ctx);
-        errors.push(...uploadErrors);
-        const rejected = new Set(uploadErrors.map((e) => e.row));
-        accepted = prepared.filter((r) => !rejected.has(r.row));
-      }
-      processed = items.length - accepted.length;
-
-      const written: Indexed<Prepared>[] = [];
-      for (let i = 0; i < accepted.length; i += batchSize) {
-        const batch = accepted.slice(i, i + batchSize);
-        const result = await definition.writeBatch(batch, ctx);
-        errors.push(...result.errors);
-        for (const row of batch) {
-          const outcome = result.outcomes.get(row.row);
-          if (!outcome) continue;
-          counts[outcome] += 1;
-          written.push(row);
+      const prepare = rowPreparer(definition, errors, warnings);
+      for await (const entry of source.entries) {
+        seen += 1;
+        // Preparing is synchronous: let the database's answers for the batch in flight be handled now and then.
+        if (inFlight && seen % 32 === 0) await yieldToIo();
+        const prepared = prepare(entry);
+        if (prepared === undefined) {
+          rejected += 1;
+          processed += 1;
+        } else {
+          const key = definition.uploadKey(prepared.value);
+          if (keys.has(key)) {
+            reject([{ row: prepared.row, field: definition.uploadKeyField, code: 'duplicate_in_upload' }]);
+            processed += 1;
+          } else {
+            keys.add(key);
+            (wholeUpload ? gathered : batch).push(prepared);
+          }
         }
-        processed += batch.length;
-        await db.importRun.update({
-          where: { id: importRun.id },
-          data: { processed, ...counts, rejected: rejectedRows(errors) },
-        });
+        if (batch.length >= batchSize) {
+          const full = batch;
+          batch = [];
+          await startWrite(full);
+        } else if (!inFlight && processed - reportedAt >= batchSize) {
+          // Rows refused before any write (a broken export) still show progress.
+          await saveProgress();
+        }
+      }
+      if (batch.length > 0) await startWrite(batch);
+      batch = [];
+      await writing;
+
+      if (wholeUpload) {
+        const uploadErrors = await definition.checkUpload!(gathered, ctx);
+        reject(uploadErrors);
+        processed += new Set(uploadErrors.map((e) => e.row)).size;
+        const refused = new Set(uploadErrors.map((e) => e.row));
+        const accepted = gathered.filter((r) => !refused.has(r.row));
+        gathered.length = 0;
+        for (let i = 0; i < accepted.length; i += batchSize) await write(accepted.slice(i, i + batchSize));
       }
 
-      const extra = definition.finish ? await definition.finish(written, ctx) : {};
-      if (ctx.createdPayslipIds.length > 0 && deps.publisher) {
-        const announced = await deps.publisher.payslipsCreated(ctx.createdPayslipIds);
+      const extra = definition.finish ? await definition.finish(kept, ctx) : {};
+      if (ctx.newPayslips.size > 0 && deps.publisher) {
+        const announced = await deps.publisher.payslipsCreated([...ctx.newPayslips.values()].map((p) => p.id));
         log.info({ importId: importRun.id, announced }, 'new payslips announced');
       }
-      const summary = await complete(importRun.id, ImportStatus.SUCCEEDED, processed, counts, errors, warnings, extra.noContacts ?? []);
+      const summary = await complete(importRun.id, {
+        status: ImportStatus.SUCCEEDED, total: seen, processed, counts, rejected, errors, warnings, noContacts: extra.noContacts ?? [],
+      });
       await audit(db, {
         actorType: 'API_TOKEN',
         actorId: actor.apiTokenId ?? null,
         action: `import.${definition.kind.toLowerCase()}`,
         entityType: 'ImportRun',
         entityId: importRun.id,
-        details: { total: items.length, ...counts, rejected: summary.rejected, warnings: warnings.length },
+        details: { total: seen, ...counts, rejected, warnings: warnings.count },
       });
-      log.info({ importId: importRun.id, total: items.length, ...counts, rejected: summary.rejected, warnings: warnings.length }, 'import finished');
+      log.info({ importId: importRun.id, total: seen, ...counts, rejected, warnings: warnings.count }, 'import finished');
       return summary;
     } catch (error) {
+      // A batch may still be in flight when reading failed (the client went away): let it end before recording.
+      await writing?.catch(() => undefined);
       // Database messages can quote row values; keep personal data out of the log and the stored run.
       log.error({ importId: importRun.id, err: safeError(error) }, 'import failed');
-      await complete(importRun.id, ImportStatus.FAILED, processed, counts, errors, warnings, [], 'The import stopped on an internal error; rows already written are complete. Upload again to finish.');
+      await complete(importRun.id, {
+        status: ImportStatus.FAILED, total: source.total, processed, counts, rejected, errors, warnings, noContacts: [],
+        failure: 'The import stopped on an internal error; rows already written are complete. Upload again to finish.',
+      });
       throw error;
     }
   }
 
   async function complete(
     id: string,
-    status: ImportStatus,
-    processed: number,
-    counts: { created: number; updated: number; unchanged: number },
-    errors: RowError[],
-    warnings: RowWarning[],
-    noContacts: NoContactEmployee[],
-    failure?: string,
+    outcome: {
+      status: ImportStatus; total: number | null; processed: number; counts: { created: number; updated: number; unchanged: number };
+      rejected: number; errors: CappedRows; warnings: CappedRows; noContacts: NoContactEmployee[]; failure?: string;
+    },
   ): Promise<ImportSummary> {
-    errors.sort((a, b) => a.row - b.row);
-    warnings.sort((a, b) => a.row - b.row);
-    const reported = errors.slice(0, MAX_REPORTED_ERRORS);
+    const errors = outcome.errors.sorted();
     const record = await db.importRun.update({
       where: { id },
       data: {
-        status,
-        processed,
-        ...counts,
-        rejected: rejectedRows(errors),
-        errors: reported as object[],
+        status: outcome.status,
+        total: outcome.total,
+        estimatedTotal: outcome.total,
+        processed: outcome.processed,
+        ...outcome.counts,
+        rejected: outcome.rejected,
+        errors: errors.slice(0, MAX_REPORTED_ERRORS) as object[],
         // One more than is shown: the stored run itself then tells whether the list was cut.
-        warnings: warnings.slice(0, MAX_REPORTED_WARNINGS + 1) as object[],
-        noContacts: noContacts as object[],
-        failure: failure ?? null,
+        warnings: outcome.warnings.sorted() as object[],
+        noContacts: outcome.noContacts as object[],
+        failure: outcome.failure ?? null,
         finishedAt: clock.now(),
       },
     });
-    return toSummary(record, errors.length > reported.length);
+    return toSummary(record, outcome.errors.count > MAX_REPORTED_ERRORS, clock.now());
   }
 
-  const get = (id: string) => getImportSummary(db, id);
+  const get = async (id: string): Promise<ImportSummary | null> => {
+    const record = await db.importRun.findUnique({ where: { id } });
+    return record ? toSummary(record, (record.errors as unknown[]).length < record.rejected, clock.now()) : null;
+  };
 
-  return { run, get, publisher: deps.publisher };
+  /** The latest uploads, newest first, without their row lists: how a watcher finds a running upload's id. */
+  const list = async (filter: { kind?: ImportKind; status?: ImportStatus; limit: number }): Promise<ImportProgress[]> => {
+    const records = await db.importRun.findMany({
+      where: { ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.status ? { status: filter.status } : {}) },
+      orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
+      take: filter.limit,
+      omit: { errors: true, warnings: true, noContacts: true },
+    });
+    const at = clock.now();
+    return records.map((r) => toProgress(r, at));
+  };
+
+  return { run, get, list, publisher: deps.publisher };
 }
 
 export type ImportRunner = ReturnType<typeof createImportRunner>;
 
-function rejectedRows(errors: RowError[]): number {
-  return new Set(errors.map((e) => e.row)).size;
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function isRowSource(input: RowSource | readonly unknown[]): input is RowSource {
+  return !Array.isArray(input);
 }
 
 /**
- * Validates and normalizes every row. A problem in one of the definition's optional fields drops that value with a
- * warning; any other problem rejects the row. Strings that cannot be stored (NUL, lone surrogates) are problems
- * like any other, found here so that no query ever sees them.
+ * Validates and normalizes one row at a time. A problem in one of the definition's optional fields drops that
+ * value with a warning; any other problem rejects the row (returns undefined). Strings that cannot be stored (NUL,
+ * lone surrogates) are problems like any other, found here so that no query ever sees them.
  */
-function prepareRows<Row, Prepared>(
+function rowPreparer<Row, Prepared>(
   definition: ImportDefinition<Row, Prepared>,
-  items: unknown[],
-  errors: RowError[],
-  warnings: RowWarning[],
-): Indexed<Prepared>[] {
+  errors: CappedRows,
+  warnings: CappedRows,
+): (entry: SourceEntry) => Indexed<Prepared> | undefined {
   const validator = validatorFor(definition.rowSchema);
   const optional = new Set(definition.optionalFields ?? []);
   const isOptional = (field: string | null) => field !== null && optional.has(field.split('.')[0]!);
-  const prepared: Indexed<Prepared>[] = [];
-  items.forEach((item, row) => {
+  return (entry) => {
+    const { row } = entry;
+    if ('problem' in entry) {
+      errors.push({ row, field: null, code: entry.problem });
+      return undefined;
+    }
+    const { item } = entry;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       errors.push({ row, field: null, code: 'not_an_object' });
-      return;
+      return undefined;
     }
     const problems = [
       ...unstorableTextPaths(item).map((field): RowError => ({ row, field: field || null, code: 'invalid_text' })),
@@ -191,22 +316,28 @@ function prepareRows<Row, Prepared>(
     ];
     const rowErrors = uniqueFields(problems.filter((p) => !isOptional(p.field)));
     const rowWarnings = uniqueFields(problems.filter((p) => isOptional(p.field)));
-    errors.push(...rowErrors);
-    warnings.push(...rowWarnings);
-    if (rowErrors.length > 0) return;
+    if (rowErrors.length > 0) {
+      errors.push(...rowErrors);
+      warnings.push(...rowWarnings);
+      return undefined;
+    }
     // What remains is the row without the values that were refused; it now passes the schema (they are optional).
     const usable: Record<string, unknown> = { ...item };
     for (const w of rowWarnings) delete usable[w.field!.split('.')[0]!];
-    const warn = (field: string, code: string) => warnings.push({ row, field, code });
+    const rowWarningsLater: RowWarning[] = [...rowWarnings];
+    const warn = (field: string, code: string) => rowWarningsLater.push({ row, field, code });
     try {
-      prepared.push({ row, value: definition.prepare(usable as Row, warn) });
+      const value = definition.prepare(usable as Row, warn);
+      warnings.push(...rowWarningsLater);
+      return { row, value };
     } catch (error) {
       if (error instanceof RowFieldError) errors.push({ row, field: error.field, code: error.code });
       else if (error instanceof FieldProblem) errors.push({ row, field: null, code: error.reason });
       else throw error;
+      warnings.push(...rowWarningsLater);
+      return undefined;
     }
-  });
-  return prepared;
+  };
 }
 
 /** One problem per field: the first one found. */
@@ -253,33 +384,50 @@ function schemaErrors(validator: Validator, item: object, row: number): RowError
   return [...byField.values()];
 }
 
-function toSummary(
-  record: {
-    id: string; kind: ImportKind; status: ImportStatus; total: number; processed: number; created: number;
-    updated: number; unchanged: number; rejected: number; errors: unknown; warnings: unknown; noContacts: unknown;
-  },
-  errorsTruncated: boolean,
-): ImportSummary {
-  const warnings = record.warnings as RowWarning[];
+type StoredRun = {
+  id: string; kind: ImportKind; status: ImportStatus; total: number | null; estimatedTotal: number | null; processed: number;
+  created: number; updated: number; unchanged: number; rejected: number; startedAt: Date; finishedAt: Date | null;
+};
+
+/** Counters of a run with its rate and the time left, as of `at` (the end, once it has finished). */
+function toProgress(record: StoredRun, at: Date): ImportProgress {
+  const end = record.finishedAt ?? at;
+  const seconds = elapsedSeconds(record.startedAt, end);
+  const rate = seconds > 0 && record.processed > 0 ? record.processed / seconds : null;
+  const expected = record.total ?? record.estimatedTotal;
+  let etaSeconds: number | null = null;
+  if (record.finishedAt) etaSeconds = 0;
+  else if (expected !== null && rate !== null) etaSeconds = Math.ceil(Math.max(0, expected - record.processed) / rate);
   return {
     importId: record.id,
     kind: record.kind,
     status: record.status,
     total: record.total,
+    estimatedTotal: expected,
     processed: record.processed,
     created: record.created,
     updated: record.updated,
     unchanged: record.unchanged,
     rejected: record.rejected,
+    rowsPerSecond: rate === null ? null : Math.round(rate),
+    etaSeconds,
+    startedAt: record.startedAt.toISOString(),
+    finishedAt: record.finishedAt?.toISOString() ?? null,
+  };
+}
+
+function toSummary(
+  record: StoredRun & { errors: unknown; warnings: unknown; noContacts: unknown },
+  errorsTruncated: boolean,
+  at: Date,
+): ImportSummary {
+  const warnings = record.warnings as RowWarning[];
+  return {
+    ...toProgress(record, at),
     errors: record.errors as RowError[],
     errorsTruncated,
     warnings: warnings.slice(0, MAX_REPORTED_WARNINGS),
     warningsTruncated: warnings.length > MAX_REPORTED_WARNINGS,
     noContacts: record.noContacts as NoContactEmployee[],
   };
-}
-
-export async function getImportSummary(db: Db, id: string): Promise<ImportSummary | null> {
-  const record = await db.importRun.findUnique({ where: { id } });
-  return record ? toSummary(record, (record.errors as unknown[]).length < record.rejected) : null;
 }

@@ -18,4 +18,5 @@ export const IMPORTS: Record<ImportName, ImportDefinition<unknown, unknown>> = {
   payslips: payslipsImport,
   vacations: vacationsImport,
 };
-export { createImportRunner, getImportSummary, type ImportRunner, type ImportSummary } from './import-runner.ts';
+export { createImportRunner, type ImportProgress, type ImportRunner, type ImportSummary } from './import-runner.ts';
+export { itemsSource, ndjsonSource, type RowSource } from './row-source.ts';

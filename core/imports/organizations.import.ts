@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { ImportKind } from '../db/generated/enums.ts';
 import { fingerprint } from '../util/ids.ts';
-import { classify, duplicateKeys, type ImportDefinition, inBatchTransaction, optionalField, requiredText } from './import-definition.ts';
+import { classify, type ImportDefinition, inBatchTransaction, optionalField, requiredText } from './import-definition.ts';
 import { normalizeInn, normalizeKpp, optionalText } from './normalize.ts';
 import { Id, OptionalText } from './row-types.ts';
 
@@ -44,9 +44,8 @@ export const organizationsImport: ImportDefinition<OrganizationRow, PreparedOrga
     return { ...value, sourceHash: fingerprint(value) };
   },
 
-  async checkUpload(rows) {
-    return duplicateKeys(rows, (v) => v.externalId, 'id');
-  },
+  uploadKey: (v) => v.externalId,
+  uploadKeyField: 'id',
 
   writeBatch: (rows, { db }) => inBatchTransaction(db, ImportKind.ORGANIZATIONS, async (tx) => {
     const existing = await tx.organization.findMany({

@@ -2,7 +2,7 @@ import Type, { type Static } from 'typebox';
 import { ImportKind, PayslipKind, PayslipSection } from '../db/generated/enums.ts';
 import { fingerprint, uuidv7 } from '../util/ids.ts';
 import {
-  classify, duplicateKeys, field, type ImportDefinition, inBatchTransaction, optionalId, organizationIds, requiredText, type RowError,
+  classify, field, type ImportDefinition, inBatchTransaction, optionalId, organizationIds, rememberNewPayslip, requiredText, type RowError,
   RowFieldError,
 } from './import-definition.ts';
 import { optionalText, toKopecks, toPeriod, toQuantity } from './normalize.ts';
@@ -87,6 +87,61 @@ interface PreparedPayslip {
 
 const keyOf = (employeeId: string, period: string, kind: PayslipKind) => `${employeeId}|${period}|${kind}`;
 
+interface StoredEmployee {
+  id: string;
+  externalId: string;
+  organizationId: string;
+  position: string | null;
+  departmentName: string | null;
+}
+
+type Resolved = PreparedPayslip & { employee: StoredEmployee; organizationId: string };
+
+/**
+ * A batch's payslips as one array per column. The department and position default to the employee's current ones.
+ * Amounts go as decimal text (cast to bigint in SQL): Prisma serializes every BigInt parameter as an object of its
+ * own, which costs more than the whole insert.
+ */
+function columns(rows: { id: string; value: Resolved }[]) {
+  return {
+    id: rows.map((r) => r.id),
+    employeeId: rows.map((r) => r.value.employee.id),
+    organizationId: rows.map((r) => r.value.organizationId),
+    period: rows.map((r) => r.value.period),
+    kind: rows.map((r) => r.value.kind as string),
+    departmentName: rows.map((r) => r.value.departmentName ?? r.value.employee.departmentName),
+    position: rows.map((r) => r.value.position ?? r.value.employee.position),
+    debtStart: rows.map((r) => String(r.value.debtStart)),
+    debtEnd: rows.map((r) => String(r.value.debtEnd)),
+    totalAccrued: rows.map((r) => String(r.value.totalAccrued)),
+    totalWithheld: rows.map((r) => String(r.value.totalWithheld)),
+    totalPaid: rows.map((r) => String(r.value.totalPaid)),
+    sourceHash: rows.map((r) => r.value.sourceHash),
+  };
+}
+
+/** Every line of the batch's payslips as one array per column. */
+function lineColumns(rows: { id: string; value: Resolved }[]) {
+  const out = {
+    payslipId: [] as string[], lineNo: [] as number[], section: [] as string[], code: [] as (string | null)[], name: [] as string[],
+    note: [] as (string | null)[], days: [] as (string | null)[], hours: [] as (string | null)[], amount: [] as string[],
+  };
+  for (const { id, value } of rows) {
+    for (const line of value.lines) {
+      out.payslipId.push(id);
+      out.lineNo.push(line.lineNo);
+      out.section.push(line.section);
+      out.code.push(line.code);
+      out.name.push(line.name);
+      out.note.push(line.note);
+      out.days.push(line.days);
+      out.hours.push(line.hours);
+      out.amount.push(String(line.amount));
+    }
+  }
+  return out;
+}
+
 export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
   kind: ImportKind.PAYSLIPS,
   rowSchema: PayslipRow,
@@ -134,17 +189,19 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
     return { ...value, sourceHash: fingerprint(value) };
   },
 
-  async checkUpload(rows) {
-    return duplicateKeys(rows, (v) => keyOf(v.employeeExternalId, v.period, v.kind), 'employeeId');
-  },
+  uploadKey: (v) => keyOf(v.employeeExternalId, v.period, v.kind),
+  uploadKeyField: 'employeeId',
 
+  // Set-based SQL: each statement carries the whole batch as typed arrays through unnest, so that Node builds a
+  // dozen arrays per batch instead of Prisma building and serializing one multi-row INSERT per table.
   writeBatch: (rows, ctx) => inBatchTransaction(ctx.db, ImportKind.PAYSLIPS, async (tx) => {
     const errors: RowError[] = [];
+    const employeeExternalIds = [...new Set(rows.map((r) => r.value.employeeExternalId))];
     const employees = new Map(
-      (await tx.employee.findMany({
-        where: { externalId: { in: [...new Set(rows.map((r) => r.value.employeeExternalId))] } },
-        select: { id: true, externalId: true, organizationId: true, position: true, department: { select: { name: true } } },
-      })).map((e) => [e.externalId, e]),
+      (await tx.$queryRaw<StoredEmployee[]>`
+        SELECT e.id, e.external_id AS "externalId", e.organization_id AS "organizationId", e.position, d.name AS "departmentName"
+        FROM employees e LEFT JOIN departments d ON d.id = e.department_id
+        WHERE e.external_id = ANY(${employeeExternalIds}::text[])`).map((e) => [e.externalId, e]),
     );
     const organizations = await organizationIds(tx, rows.flatMap((r) => (r.value.organizationExternalId ? [r.value.organizationExternalId] : [])));
 
@@ -165,53 +222,62 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
       }
       return [{ row: r.row, value: { ...r.value, employee, organizationId } }];
     });
+    if (resolved.length === 0) return { outcomes: new Map(), errors };
 
-    const existing = await tx.payslip.findMany({
-      where: {
-        employeeId: { in: [...new Set(resolved.map((r) => r.value.employee.id))] },
-        period: { in: [...new Set(resolved.map((r) => r.value.period))] },
-      },
-      select: { id: true, employeeId: true, period: true, kind: true, sourceHash: true },
-    });
+    // Conditions the (employee, period, kind) index answers (a join on unnest was planned as a scan of every stored
+    // payslip per batch); the exact keys are matched below.
+    const existing = await tx.$queryRaw<{ id: string; employeeId: string; period: string; kind: string; sourceHash: string }[]>`
+      SELECT p.id, p.employee_id AS "employeeId", p.period, p.kind::text AS kind, p.source_hash AS "sourceHash"
+      FROM payslips p
+      WHERE p.employee_id = ANY(${[...new Set(resolved.map((r) => r.value.employee.id))]}::uuid[])
+        AND p.period = ANY(${[...new Set(resolved.map((r) => r.value.period))]}::text[]::bpchar[])`;
     const split = classify(
       resolved,
       (v) => keyOf(v.employee.id, v.period, v.kind),
-      new Map(existing.map((p) => [keyOf(p.employeeId, p.period, p.kind), p])),
+      new Map(existing.map((p) => [keyOf(p.employeeId, p.period, p.kind as PayslipKind), p])),
     );
     if (split.created.length + split.updated.length === 0) return { outcomes: split.outcomes, errors };
 
-    const columns = (v: (typeof resolved)[number]['value']) => ({
-      employeeId: v.employee.id,
-      organizationId: v.organizationId,
-      period: v.period,
-      kind: v.kind,
-      departmentName: v.departmentName ?? v.employee.department?.name ?? null,
-      position: v.position ?? v.employee.position,
-      debtStart: v.debtStart,
-      debtEnd: v.debtEnd,
-      totalAccrued: v.totalAccrued,
-      totalWithheld: v.totalWithheld,
-      totalPaid: v.totalPaid,
-      sourceHash: v.sourceHash,
-    });
-    const created = split.created.map((r) => ({ id: uuidv7(), row: r }));
-    const linesOf = (payslipId: string, lines: PreparedLine[]) => lines.map((l) => ({ payslipId, ...l }));
-
+    const created = split.created.map((r) => ({ id: uuidv7(), value: r.value }));
+    const updated = split.updated.map((u) => ({ id: u.id, value: u.row.value }));
+    const now = ctx.now;
     if (created.length > 0) {
-      await tx.payslip.createMany({ data: created.map(({ id, row }) => ({ id, ...columns(row.value) })) });
+      const c = columns(created);
+      await tx.$executeRaw`
+        INSERT INTO payslips (id, employee_id, organization_id, period, kind, department_name, position, debt_start, debt_end,
+                              total_accrued, total_withheld, total_paid, source_hash, published_at, updated_at)
+        SELECT u.id, u.employee_id, u.organization_id, u.period, u.kind::"PayslipKind", u.department_name, u.position, u.debt_start,
+               u.debt_end, u.total_accrued, u.total_withheld, u.total_paid, u.source_hash, ${now}::timestamptz, ${now}::timestamptz
+        FROM unnest(${c.id}::uuid[], ${c.employeeId}::uuid[], ${c.organizationId}::uuid[], ${c.period}::text[], ${c.kind}::text[],
+                    ${c.departmentName}::text[], ${c.position}::text[], ${c.debtStart}::text[]::bigint[], ${c.debtEnd}::text[]::bigint[],
+                    ${c.totalAccrued}::text[]::bigint[], ${c.totalWithheld}::text[]::bigint[], ${c.totalPaid}::text[]::bigint[], ${c.sourceHash}::text[])
+          AS u(id, employee_id, organization_id, period, kind, department_name, position, debt_start, debt_end, total_accrued,
+               total_withheld, total_paid, source_hash)`;
     }
-    if (split.updated.length > 0) {
-      await tx.payslipLine.deleteMany({ where: { payslipId: { in: split.updated.map((u) => u.id) } } });
-      for (const { row, id } of split.updated) await tx.payslip.update({ where: { id }, data: columns(row.value) });
+    if (updated.length > 0) {
+      const c = columns(updated);
+      await tx.$executeRaw`
+        UPDATE payslips AS p
+        SET organization_id = u.organization_id, department_name = u.department_name, position = u.position,
+            debt_start = u.debt_start, debt_end = u.debt_end, total_accrued = u.total_accrued, total_withheld = u.total_withheld,
+            total_paid = u.total_paid, source_hash = u.source_hash, updated_at = ${now}::timestamptz
+        FROM unnest(${c.id}::uuid[], ${c.organizationId}::uuid[], ${c.departmentName}::text[], ${c.position}::text[],
+                    ${c.debtStart}::text[]::bigint[], ${c.debtEnd}::text[]::bigint[], ${c.totalAccrued}::text[]::bigint[], ${c.totalWithheld}::text[]::bigint[],
+                    ${c.totalPaid}::text[]::bigint[], ${c.sourceHash}::text[])
+          AS u(id, organization_id, department_name, position, debt_start, debt_end, total_accrued, total_withheld, total_paid, source_hash)
+        WHERE p.id = u.id`;
+      // A corrected payslip replaces its lines whole: no stale line survives.
+      await tx.$executeRaw`DELETE FROM payslip_lines WHERE payslip_id = ANY(${c.id}::uuid[])`;
     }
-    await tx.payslipLine.createMany({
-      data: [
-        ...created.flatMap(({ id, row }) => linesOf(id, row.value.lines)),
-        ...split.updated.flatMap(({ id, row }) => linesOf(id, row.value.lines)),
-      ],
-    });
+    const l = lineColumns([...created, ...updated]);
+    await tx.$executeRaw`
+      INSERT INTO payslip_lines (payslip_id, line_no, section, code, name, note, days, hours, amount)
+      SELECT u.payslip_id, u.line_no, u.section::"PayslipSection", u.code, u.name, u.note, u.days, u.hours, u.amount
+      FROM unnest(${l.payslipId}::uuid[], ${l.lineNo}::int4[], ${l.section}::text[], ${l.code}::text[], ${l.name}::text[],
+                  ${l.note}::text[], ${l.days}::numeric[], ${l.hours}::numeric[], ${l.amount}::text[]::bigint[])
+        AS u(payslip_id, line_no, section, code, name, note, days, hours, amount)`;
     // Announced when the whole upload has finished; a batch that fails to commit fails the upload before that.
-    ctx.createdPayslipIds.push(...created.map((c) => c.id));
+    for (const { id, value } of created) rememberNewPayslip(ctx, { id, employeeId: value.employee.id, period: value.period, kind: value.kind });
     return { outcomes: split.outcomes, errors };
   }),
 };

@@ -1,8 +1,8 @@
 import Type, { type Static } from 'typebox';
 import { ImportKind } from '../db/generated/enums.ts';
-import { fingerprint } from '../util/ids.ts';
+import { fingerprint, uuidv7 } from '../util/ids.ts';
 import {
-  classify, duplicateKeys, field, type ImportDefinition, inBatchTransaction, requiredText, type RowError, RowFieldError,
+  classify, dateText, field, type ImportDefinition, inBatchTransaction, requiredText, type RowError, RowFieldError,
 } from './import-definition.ts';
 import { toDate, toQuantity } from './normalize.ts';
 import { DateText, Id, Quantity } from './row-types.ts';
@@ -92,17 +92,15 @@ export const vacationsImport: ImportDefinition<VacationRow, PreparedVacations> =
     return { ...value, sourceHash: fingerprint(value) };
   },
 
-  async checkUpload(rows) {
-    return duplicateKeys(rows, (v) => v.employeeExternalId, 'employeeId');
-  },
+  uploadKey: (v) => v.employeeExternalId,
+  uploadKeyField: 'employeeId',
 
-  writeBatch: (rows, { db }) => inBatchTransaction(db, ImportKind.VACATIONS, async (tx) => {
+  writeBatch: (rows, { db, now }) => inBatchTransaction(db, ImportKind.VACATIONS, async (tx) => {
     const errors: RowError[] = [];
     const employees = new Map(
-      (await tx.employee.findMany({
-        where: { externalId: { in: rows.map((r) => r.value.employeeExternalId) } },
-        select: { id: true, externalId: true },
-      })).map((e) => [e.externalId, e.id]),
+      (await tx.$queryRaw<{ id: string; externalId: string }[]>`
+        SELECT id, external_id AS "externalId" FROM employees
+        WHERE external_id = ANY(${rows.map((r) => r.value.employeeExternalId)}::text[])`).map((e) => [e.externalId, e.id]),
     );
     const resolved = rows.flatMap((r) => {
       const employeeId = employees.get(r.value.employeeExternalId);
@@ -112,9 +110,10 @@ export const vacationsImport: ImportDefinition<VacationRow, PreparedVacations> =
       }
       return [{ row: r.row, value: { ...r.value, employeeId } }];
     });
-    const snapshots = await tx.vacationSnapshot.findMany({
-      where: { employeeId: { in: resolved.map((r) => r.value.employeeId) } },
-    });
+    if (resolved.length === 0) return { outcomes: new Map(), errors };
+    const snapshots = await tx.$queryRaw<{ employeeId: string; sourceHash: string }[]>`
+      SELECT employee_id AS "employeeId", source_hash AS "sourceHash" FROM vacation_snapshots
+      WHERE employee_id = ANY(${resolved.map((r) => r.value.employeeId)}::uuid[])`;
     const split = classify(
       resolved,
       (v) => v.employeeId,
@@ -124,20 +123,32 @@ export const vacationsImport: ImportDefinition<VacationRow, PreparedVacations> =
     if (changed.length === 0) return { outcomes: split.outcomes, errors };
 
     const employeeIds = changed.map((r) => r.value.employeeId);
-    await tx.vacationBalance.deleteMany({ where: { employeeId: { in: employeeIds } } });
-    await tx.plannedVacation.deleteMany({ where: { employeeId: { in: employeeIds } } });
-    await tx.vacationBalance.createMany({
-      data: changed.flatMap((r) => r.value.balances.map((b) => ({ employeeId: r.value.employeeId, asOf: r.value.asOf, ...b }))),
-    });
-    await tx.plannedVacation.createMany({
-      data: changed.flatMap((r) => r.value.planned.map((p) => ({ employeeId: r.value.employeeId, ...p }))),
-    });
-    await tx.vacationSnapshot.createMany({
-      data: split.created.map((r) => ({ employeeId: r.value.employeeId, sourceHash: r.value.sourceHash })),
-    });
-    for (const { row } of split.updated) {
-      await tx.vacationSnapshot.update({ where: { employeeId: row.value.employeeId }, data: { sourceHash: row.value.sourceHash } });
+    await tx.$executeRaw`DELETE FROM vacation_balances WHERE employee_id = ANY(${employeeIds}::uuid[])`;
+    await tx.$executeRaw`DELETE FROM planned_vacations WHERE employee_id = ANY(${employeeIds}::uuid[])`;
+    const balances = changed.flatMap((r) => r.value.balances.map((b) => ({ employeeId: r.value.employeeId, asOf: r.value.asOf, ...b })));
+    if (balances.length > 0) {
+      await tx.$executeRaw`
+        INSERT INTO vacation_balances (id, employee_id, type_code, type_name, as_of, entitled_days, used_days, remaining_days)
+        SELECT * FROM unnest(${balances.map(() => uuidv7())}::uuid[], ${balances.map((b) => b.employeeId)}::uuid[],
+                             ${balances.map((b) => b.typeCode)}::text[], ${balances.map((b) => b.typeName)}::text[],
+                             ${balances.map((b) => dateText(b.asOf))}::date[], ${balances.map((b) => b.entitledDays)}::numeric[],
+                             ${balances.map((b) => b.usedDays)}::numeric[], ${balances.map((b) => b.remainingDays)}::numeric[])`;
     }
+    const planned = changed.flatMap((r) => r.value.planned.map((p) => ({ employeeId: r.value.employeeId, ...p })));
+    if (planned.length > 0) {
+      await tx.$executeRaw`
+        INSERT INTO planned_vacations (id, employee_id, type_code, type_name, starts_on, ends_on, days)
+        SELECT * FROM unnest(${planned.map(() => uuidv7())}::uuid[], ${planned.map((p) => p.employeeId)}::uuid[],
+                             ${planned.map((p) => p.typeCode)}::text[], ${planned.map((p) => p.typeName)}::text[],
+                             ${planned.map((p) => dateText(p.startsOn))}::date[], ${planned.map((p) => dateText(p.endsOn))}::date[],
+                             ${planned.map((p) => p.days)}::numeric[])`;
+    }
+    // New and changed fingerprints in one statement; the kind's lock keeps another upload from racing it.
+    await tx.$executeRaw`
+      INSERT INTO vacation_snapshots (employee_id, source_hash, updated_at)
+      SELECT u.employee_id, u.source_hash, ${now}::timestamptz
+      FROM unnest(${employeeIds}::uuid[], ${changed.map((r) => r.value.sourceHash)}::text[]) AS u(employee_id, source_hash)
+      ON CONFLICT (employee_id) DO UPDATE SET source_hash = excluded.source_hash, updated_at = excluded.updated_at`;
     return { outcomes: split.outcomes, errors };
   }),
 };
