@@ -88,6 +88,7 @@ export const CATALOGUE_SEED: CatalogueEntry[] = [
     name: { ru: 'Заявление на отпуск', en: 'Leave application' },
     leave: true,
     fields: [
+      { key: 'leave_type', kind: 'leave_type', label: { ru: 'Вид отпуска', en: 'Kind of leave' } },
       { key: 'dates', kind: 'date_range', maxDays: 60, label: { ru: 'Даты отпуска (например, 01.02.2027 – 14.02.2027)', en: 'Leave dates (e.g. 01.02.2027 – 14.02.2027)' } },
       { key: 'comment', kind: 'text', maxLength: 300, optional: true, label: { ru: 'Комментарий для кадровой службы', en: 'Comment for HR' } },
     ],

@@ -27,7 +27,12 @@ export type FieldDefinition =
   | (FieldBase & { kind: 'date_range'; maxDays: number })
   /** Number of paper copies, 0…max (0: electronic only). */
   | (FieldBase & { kind: 'copies'; max: number })
-  | (FieldBase & { kind: 'yes_no' });
+  | (FieldBase & { kind: 'yes_no' })
+  /**
+   * The kind of leave, chosen among the employee's vacation balances: a choice whose options are known only for a
+   * given employee (`resolveFields`). Leave applications only.
+   */
+  | (FieldBase & { kind: 'leave_type' });
 
 export type FieldKind = FieldDefinition['kind'];
 
@@ -75,6 +80,9 @@ export function parseFieldValue(field: FieldDefinition, raw: unknown, today: str
   if (raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return fail('required');
   const text = typeof raw === 'string' ? raw.trim() : '';
   switch (field.kind) {
+    case 'leave_type':
+      // Unresolved: there is nothing to choose from (see resolveFields).
+      return fail('unknown_option');
     case 'choice': {
       const option = field.options.find((o) => o.value === (typeof raw === 'string' ? text : String(raw)));
       return option ? { ok: true, value: option.value } : fail('unknown_option');
@@ -150,7 +158,120 @@ export function formatFieldValue(field: FieldDefinition, value: FieldValue, lang
     }
     case 'yes_no':
       return value ? words.yes : words.no;
+    case 'leave_type':
+      return String(value);
     default:
       return String(value);
+  }
+}
+
+/** A field as asked of one employee: dynamic kinds become plain choices. */
+export type ResolvedField = Exclude<FieldDefinition, { kind: 'leave_type' }>;
+
+/**
+ * The fields as one employee is asked them: a `leave_type` becomes a choice among their vacation balances (value:
+ * the payroll system's type code, label: its name). The bot asks these, the service checks answers against them.
+ */
+export function resolveFields(fields: FieldDefinition[], context: { leaveTypes: { code: string; name: string }[] }): ResolvedField[] {
+  return fields.map((field): ResolvedField => {
+    if (field.kind !== 'leave_type') return field;
+    const { kind: _kind, ...base } = field;
+    return { ...base, kind: 'choice', options: context.leaveTypes.map((t) => ({ value: t.code, label: { ru: t.name, en: t.name } })) };
+  });
+}
+
+export const FIELD_KINDS: readonly FieldKind[] = ['choice', 'text', 'year', 'date_range', 'copies', 'yes_no', 'leave_type'];
+export const MAX_FIELDS = 20;
+const KEY = /^[a-z][a-z0-9_]{0,31}$/;
+/** Option values travel in callback data (64 bytes with the rest), so they stay short and plain. */
+const OPTION_VALUE = /^[A-Za-z0-9_-]{1,32}$/;
+const MAX_LABEL = 200;
+
+export interface DefinitionProblem {
+  /** e.g. "fields[2].options[0].value" */
+  path: string;
+  code: 'invalid_key' | 'duplicate_key' | 'unknown_kind' | 'bad_label' | 'bad_option' | 'duplicate_option' | 'out_of_range' | 'too_many_fields';
+}
+
+/**
+ * Checks a type's fields as an admin edits them (the API schema checks the shape; this checks what the shape
+ * cannot say): keys unique and plain, labels in both languages, options usable as buttons, limits in range.
+ */
+export function fieldDefinitionProblems(fields: unknown): DefinitionProblem[] {
+  if (!Array.isArray(fields)) return [{ path: 'fields', code: 'unknown_kind' }];
+  const problems: DefinitionProblem[] = [];
+  if (fields.length > MAX_FIELDS) problems.push({ path: 'fields', code: 'too_many_fields' });
+  const keys = new Set<string>();
+  const label = (value: unknown) => {
+    const l = value as Partial<Localized> | undefined;
+    return typeof l?.ru === 'string' && typeof l.en === 'string' && l.ru.trim() !== '' && l.en.trim() !== '' && l.ru.length <= MAX_LABEL && l.en.length <= MAX_LABEL;
+  };
+  const int = (value: unknown, min: number, max: number) => Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+  fields.forEach((raw: unknown, i) => {
+    const at = `fields[${i}]`;
+    const field = (raw ?? {}) as Record<string, unknown>;
+    if (typeof field.key !== 'string' || !KEY.test(field.key)) problems.push({ path: `${at}.key`, code: 'invalid_key' });
+    else if (keys.has(field.key)) problems.push({ path: `${at}.key`, code: 'duplicate_key' });
+    else keys.add(field.key);
+    if (!label(field.label)) problems.push({ path: `${at}.label`, code: 'bad_label' });
+    if (field.optional !== undefined && typeof field.optional !== 'boolean') problems.push({ path: `${at}.optional`, code: 'out_of_range' });
+    switch (field.kind) {
+      case 'choice': {
+        const options = field.options;
+        if (!Array.isArray(options) || options.length === 0 || options.length > 20) {
+          problems.push({ path: `${at}.options`, code: 'bad_option' });
+          break;
+        }
+        const values = new Set<string>();
+        options.forEach((o: unknown, j) => {
+          const option = (o ?? {}) as Record<string, unknown>;
+          if (typeof option.value !== 'string' || !OPTION_VALUE.test(option.value) || !label(option.label)) problems.push({ path: `${at}.options[${j}]`, code: 'bad_option' });
+          else if (values.has(option.value)) problems.push({ path: `${at}.options[${j}].value`, code: 'duplicate_option' });
+          else values.add(option.value);
+        });
+        break;
+      }
+      case 'text':
+        if (!int(field.maxLength, 1, 1000)) problems.push({ path: `${at}.maxLength`, code: 'out_of_range' });
+        break;
+      case 'year':
+        if (!int(field.yearsBack, 0, 50)) problems.push({ path: `${at}.yearsBack`, code: 'out_of_range' });
+        if (field.multiple !== undefined && !int(field.multiple, 1, 10)) problems.push({ path: `${at}.multiple`, code: 'out_of_range' });
+        break;
+      case 'date_range':
+        if (!int(field.maxDays, 1, 3660)) problems.push({ path: `${at}.maxDays`, code: 'out_of_range' });
+        break;
+      case 'copies':
+        if (!int(field.max, 0, 20)) problems.push({ path: `${at}.max`, code: 'out_of_range' });
+        break;
+      case 'yes_no':
+      case 'leave_type':
+        break;
+      default:
+        problems.push({ path: `${at}.kind`, code: 'unknown_kind' });
+    }
+  });
+  return problems;
+}
+
+/** A definition with only what its kind knows (whatever else an API client sent is not stored). */
+export function cleanFieldDefinition(field: FieldDefinition): FieldDefinition {
+  const label = { ru: field.label.ru.trim(), en: field.label.en.trim() };
+  const base = { key: field.key, label, ...(field.optional ? { optional: true } : {}) };
+  switch (field.kind) {
+    case 'choice':
+      return { ...base, kind: 'choice', options: field.options.map((o) => ({ value: o.value, label: { ru: o.label.ru.trim(), en: o.label.en.trim() } })) };
+    case 'text':
+      return { ...base, kind: 'text', maxLength: field.maxLength };
+    case 'year':
+      return { ...base, kind: 'year', yearsBack: field.yearsBack, ...(field.multiple !== undefined ? { multiple: field.multiple } : {}) };
+    case 'date_range':
+      return { ...base, kind: 'date_range', maxDays: field.maxDays };
+    case 'copies':
+      return { ...base, kind: 'copies', max: field.max };
+    case 'yes_no':
+      return { ...base, kind: 'yes_no' };
+    case 'leave_type':
+      return { ...base, kind: 'leave_type' };
   }
 }

@@ -26,7 +26,7 @@ export interface CertificateHeader {
 export interface EmploymentCertificateView extends CertificateHeader {
   /** Where the certificate is for, already in the reader's language. */
   purpose: string;
-  /** Average monthly accruals of the last final payslips, and which months they were. */
+  /** Average monthly accruals of the last final payslips, and which months they were (none: no payslip on record). */
   salary?: { averageKopecks: bigint; periods: string[] };
 }
 
@@ -120,7 +120,14 @@ export function renderEmploymentCertificatePdf(view: EmploymentCertificateView, 
     y += 15;
   }
   y += 6;
-  if (view.salary) {
+  if (view.salary && view.salary.periods.length === 0) {
+    // Asked for, but no final payslip is on record: say so rather than print an average of nothing.
+    for (const line of canvas.wrap(t('certificates:pdf.average_salary_none'), A4.right - A4.left)) {
+      canvas.text(line, A4.left, y);
+      y += 15;
+    }
+    y += 6;
+  } else if (view.salary) {
     const periods = view.salary.periods;
     const range = periods.length > 0 ? `${formatPeriod(periods[0]!, language)} – ${formatPeriod(periods.at(-1)!, language)}` : '—';
     for (const line of canvas.wrap(t('certificates:pdf.average_salary', { months: periods.length, range }), A4.right - A4.left - 110)) {

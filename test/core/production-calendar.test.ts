@@ -51,3 +51,30 @@ describe('production calendar', () => {
     expect(dayIn(new Date('2026-12-29T22:30:00Z'), 'Europe/Moscow')).toBe('2026-12-30');
   });
 });
+
+describe('production calendar without a decree', () => {
+  it('derives a year from the Labour Code alone as the shipped provisional 2027 does', async () => {
+    const { labourCodeYear } = await import('../../core/calendar/production-calendar.ts');
+    const shipped2027 = SHIPPED_CALENDAR.find((y) => y.year === 2027)!;
+    const derived = labourCodeYear(2027);
+    expect(derived.provisional).toBe(true);
+    expect(derived.daysOff).toEqual(shipped2027.daysOff);
+    expect(derived.shortDays).toEqual(shipped2027.shortDays);
+    // A holiday on a weekend moves to the next working day: 9 May 2027 (Sunday) → Monday 10 May.
+    expect(derived.daysOff).toContain('2027-05-10');
+  });
+
+  it('checks an uploaded year: the shipped ones pass, mangled ones do not', async () => {
+    const { calendarYearProblems } = await import('../../core/calendar/production-calendar.ts');
+    for (const year of SHIPPED_CALENDAR) expect(calendarYearProblems(year), String(year.year)).toEqual([]);
+    const y2026 = SHIPPED_CALENDAR.find((y) => y.year === 2026)!;
+    expect(calendarYearProblems({ ...y2026, workdays: ['2026-03-10'] })[0]).toMatchObject({ code: 'CALENDAR_WORKDAY_NOT_WEEKEND', date: '2026-03-10' });
+    expect(calendarYearProblems({ ...y2026, daysOff: [] })[0]).toMatchObject({ code: 'CALENDAR_IMPLAUSIBLE' });
+  });
+
+  it('falls back to a derived year only when asked to', async () => {
+    const { labourCodeYear } = await import('../../core/calendar/production-calendar.ts');
+    expect(() => createWorkingCalendar(SHIPPED_CALENDAR).isWorkingDay('2030-01-09')).toThrow(CalendarYearMissingError);
+    expect(createWorkingCalendar(SHIPPED_CALENDAR, labourCodeYear).isWorkingDay('2030-01-09')).toBe(true);
+  });
+});
