@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Config } from '../core/config.ts';
+import type { Config, ProcessRole } from '../core/config.ts';
 import type { Container } from '../core/container.ts';
 import { AppError } from '../core/errors.ts';
 import type { Translator } from '../core/i18n.ts';
@@ -12,7 +12,13 @@ import { useErrorHandler } from './plugins/error-handler.ts';
 import { useIdempotency } from './plugins/idempotency.ts';
 import { useHashingJsonParser } from './plugins/json-body.ts';
 import { useStrictBodyValidation } from './plugins/validation.ts';
+import { adminRoutes } from './routes/admin.routes.ts';
+import { auditRoutes } from './routes/audit.routes.ts';
+import { calendarRoutes } from './routes/calendar.routes.ts';
 import { cabinetRoutes } from './routes/cabinet.routes.ts';
+import { certificateRoutes } from './routes/certificates.routes.ts';
+import { invitationRoutes } from './routes/invitations.routes.ts';
+import { roleRoutes } from './routes/roles.routes.ts';
 import { employeeRoutes } from './routes/employees.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { importRoutes } from './routes/imports.routes.ts';
@@ -29,8 +35,10 @@ export interface AppDeps {
   container: Container | Promise<Container>;
   /** Lets main.ts serve requests through a server that was already listening before the app was built. */
   serverFactory?: FastifyServerOptions['serverFactory'];
-  /** Webhook mode of the bot: Telegram posts updates to this app. */
+  /** Webhook mode of the bot (a process with the bot role): Telegram posts updates to this app. */
   telegramWebhook?: TelegramWebhook;
+  /** The roles of this process (config.roles unless given): /api/v1 is served by a process with the api role only. */
+  roles?: ReadonlySet<ProcessRole>;
   /** Local administration for CLI commands while this process holds the embedded database (see local-admin). */
   localAdmin?: { secret: string };
 }
@@ -92,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, () => ready);
   if (deps.telegramWebhook) telegramWebhookRoutes(app, deps.telegramWebhook);
   if (deps.localAdmin) localAdminRoutes(app, { secret: deps.localAdmin.secret, services: async () => (ready ?? (await pending))?.services });
+  if (!(deps.roles ?? config.roles).has('api')) return app;
 
   await app.register(async (v1) => {
     v1.addHook('onRequest', async (request) => {
@@ -105,6 +114,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     cabinetRoutes(v1);
     employeeRoutes(v1);
     payslipRoutes(v1);
+    adminRoutes(v1);
+    invitationRoutes(v1);
+    roleRoutes(v1);
+    auditRoutes(v1);
+    calendarRoutes(v1);
+    await certificateRoutes(v1);
   }, { prefix: '/api/v1' });
 
   return app;

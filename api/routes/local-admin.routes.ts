@@ -48,5 +48,15 @@ export function localAdminRoutes(app: FastifyInstance, options: { secret: string
       const { name, scopes } = request.body as { name: string; scopes: ApiScope[] };
       return request.services.apiTokens.create(name, scopes);
     });
+
+    local.post('/api-tokens/revoke', {
+      schema: {
+        hide: true,
+        body: Type.Union([
+          Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+          Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        ]),
+      },
+    }, async (request) => ({ revoked: await request.services.apiTokens.revokeMatching(request.body as { id: string } | { name: string }) }));
   }, { prefix: LOCAL_ADMIN_PREFIX });
 }

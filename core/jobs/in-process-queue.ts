@@ -1,5 +1,6 @@
 import { safeError, type Logger } from '../logger.ts';
 import { backoffDelay, type JobDefinition, type JobDefinitions, type JobName, type JobPayloads, type JobQueue, PermanentJobError, QueueUnavailableError } from './job-definition.ts';
+import { startPeriodicTasks } from './periodic-tasks.ts';
 
 interface Task {
   name: JobName;
@@ -9,18 +10,20 @@ interface Task {
 
 /**
  * Jobs in this process, for the embedded set-up without Redis: same definitions, retries and backoff as BullMQ,
- * and like BullMQ's workers at most `concurrency` jobs of one name at a time, so a payday broadcast never holds up
+ * and like BullMQ's workers at most a definition's `concurrency` jobs of one name at a time (`options.concurrency`
+ * overrides every definition's, for tests), so a payday broadcast never holds up
  * a sign-in code. Enqueueing returns at once, so a slow SMTP server never holds up a Telegram update.
  * Nothing here survives the process: what must not be lost has a database row the next start looks at (outbox).
+ * Periodic tasks run on timers from startWorkers(): without Redis there is one process, so one runner.
  */
 export function createInProcessQueue(definitions: JobDefinitions, logger: Logger, options: { concurrency?: number } = {}): JobQueue {
-  const concurrency = options.concurrency ?? 5;
   const lanes = new Map<JobName, { waiting: Task[]; active: number }>();
   const queuedIds = new Set<string>();
   const running = new Set<Promise<void>>();
   const stop = new AbortController();
   let closing: Promise<void> | undefined;
   const waiters: (() => void)[] = [];
+  let periodic: { stop(): Promise<void> } | undefined;
 
   const laneOf = (name: JobName) => {
     let lane = lanes.get(name);
@@ -72,7 +75,8 @@ export function createInProcessQueue(definitions: JobDefinitions, logger: Logger
 
   function pump(name: JobName): void {
     const lane = laneOf(name);
-    while (!stop.signal.aborted && lane.active < concurrency && lane.waiting.length > 0) {
+    const limit = options.concurrency ?? (definitions[name] as unknown as JobDefinition).concurrency ?? 5;
+    while (!stop.signal.aborted && lane.active < limit && lane.waiting.length > 0) {
       const task = lane.waiting.shift()!;
       lane.active += 1;
       const job: Promise<void> = run(task).finally(() => {
@@ -86,21 +90,34 @@ export function createInProcessQueue(definitions: JobDefinitions, logger: Logger
     }
   }
 
+  const add = (name: JobName, payload: JobPayloads[JobName], id: string | undefined) => {
+    if (id && queuedIds.has(id)) return;
+    if (id) queuedIds.add(id);
+    laneOf(name).waiting.push({ name, payload, id });
+  };
+
   return {
     kind: 'in-process',
     async enqueue(name, payload, opts) {
       if (closing) throw new QueueUnavailableError('job queue is closed');
-      const id = opts?.jobId;
-      if (id && queuedIds.has(id)) return;
-      if (id) queuedIds.add(id);
-      laneOf(name).waiting.push({ name, payload, id });
+      add(name, payload, opts?.jobId);
       pump(name);
     },
-    async startWorkers() {},
+    async enqueueMany(name, jobs) {
+      if (closing) throw new QueueUnavailableError('job queue is closed');
+      for (const job of jobs) add(name, job.payload, job.jobId);
+      pump(name);
+    },
+    async startWorkers() {
+      if (closing || periodic) return;
+      periodic = startPeriodicTasks(definitions, logger, (definition) => run({ name: definition.name, payload: {} as JobPayloads[JobName], id: undefined }));
+    },
     idle: () => (busy() === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
     close() {
       closing ??= (async () => {
         stop.abort();
+        // A periodic task in progress finishes its queries (PGlite never answers a query cut by its close).
+        await periodic?.stop();
         let dropped = 0;
         for (const lane of lanes.values()) {
           for (const task of lane.waiting.splice(0)) {

@@ -8,6 +8,8 @@ import { uuidv7 } from '../util/ids.ts';
 /** Unsent notifications older than this are given up: a payday notice a week late helps nobody. */
 const OUTBOX_MAX_AGE_MS = 7 * 24 * 3600_000;
 const SWEEP_PAGE = 500;
+/** Jobs per addBulk: one round trip to Redis each. */
+const ENQUEUE_BATCH = 500;
 
 /** The job id of a notification: deterministic, so queueing it again (sweeps, several instances) is harmless. */
 const jobIdOf = (notificationId: string) => `notify-${notificationId}`;
@@ -26,11 +28,15 @@ export function createPayslipPublisher(deps: { db: Db; jobs: JobQueue; enabled: 
   const { db, jobs, logger } = deps;
   const clock = deps.clock ?? systemClock;
 
-  /** Queues the notifications; stops at the first refusal (the rest would be refused too) and leaves them to the sweep. */
-  async function queue(ids: string[]): Promise<number> {
-    for (let i = 0; i < ids.length; i++) {
+  /**
+   * Queues the notifications, a batch per round trip (addBulk); stops at the first refusal (the rest would be
+   * refused too) and leaves them to the sweep. `again`: ids that may have a job that failed for good (sweeps).
+   */
+  async function queue(ids: string[], again = false): Promise<number> {
+    for (let i = 0; i < ids.length; i += ENQUEUE_BATCH) {
+      const batch = ids.slice(i, i + ENQUEUE_BATCH);
       try {
-        await jobs.enqueue('notify-payslip', { notificationId: ids[i]! }, { jobId: jobIdOf(ids[i]!) });
+        await jobs.enqueueMany('notify-payslip', batch.map((id) => ({ payload: { notificationId: id }, jobId: jobIdOf(id) })), { replaceFailed: again });
       } catch (error) {
         logger.warn({ err: safeError(error), queued: i, left: ids.length - i }, 'could not queue payday notifications; the outbox sweep will queue them');
         return i;
@@ -76,7 +82,7 @@ export function createPayslipPublisher(deps: { db: Db; jobs: JobQueue; enabled: 
       });
       if (page.length === 0) return queued;
       const ids = page.map((p) => p.id);
-      const done = await queue(ids);
+      const done = await queue(ids, true);
       queued += done;
       if (done < ids.length || page.length < SWEEP_PAGE) return queued;
       after = ids.at(-1);

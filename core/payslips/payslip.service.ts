@@ -1,3 +1,5 @@
+import type { Actor } from '../access/actor.ts';
+import { authorize } from '../access/permissions.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { PayslipKind } from '../db/generated/enums.ts';
@@ -5,11 +7,10 @@ import type { Language, Translator } from '../i18n.ts';
 import type { PdfFonts } from '../pdf/pdf-fonts.ts';
 import { renderPayslipPdf } from '../pdf/payslip.pdf.ts';
 import { type PasswordBox, passwordProblem } from './pdf-password.ts';
-import { fromShortId, toShortId } from './short-id.ts';
 import { fullName } from '../employees/employee-name.ts';
 
 export interface PayslipListItem {
-  /** Opaque id for buttons; always checked against the employee on use. */
+  /** The payslip's id (the bot packs it into buttons); always checked against the employee on use. */
   id: string;
   period: string;
   kind: PayslipKind;
@@ -26,6 +27,8 @@ export interface PayslipDocument {
 }
 
 const KIND_ORDER: Record<PayslipKind, number> = { FINAL: 0, ADVANCE: 1 };
+/** Ids come from buttons, i.e. from anyone: what is not a UUID is no payslip (and never reaches a uuid column). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Payslips as an employee sees them. Every method takes the employee the caller is linked as, and every lookup is
@@ -49,18 +52,17 @@ export function createPayslipService(deps: { db: Db; fonts: () => PdfFonts; tran
       select: { id: true, period: true, kind: true },
     });
     rows.sort((a, b) => b.period.localeCompare(a.period) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
-    return { year: chosen, years: all, items: rows.map((r) => ({ id: toShortId(r.id), period: r.period, kind: r.kind })) };
+    return { year: chosen, years: all, items: rows.map((r) => ({ id: r.id, period: r.period, kind: r.kind })) };
   }
 
   async function byPeriod(employeeId: string, period: string): Promise<PayslipListItem[]> {
     const rows = await db.payslip.findMany({ where: { employeeId, period }, select: { id: true, period: true, kind: true } });
-    return rows.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]).map((r) => ({ id: toShortId(r.id), period: r.period, kind: r.kind }));
+    return rows.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]).map((r) => ({ id: r.id, period: r.period, kind: r.kind }));
   }
 
   /** The employee's own payslip behind a button's id, with all the PDF needs; null for anything else. */
-  async function find(employeeId: string, shortId: string) {
-    const id = fromShortId(shortId);
-    if (!id) return null;
+  async function find(employeeId: string, id: string) {
+    if (!UUID.test(id)) return null;
     const payslip = await db.payslip.findFirst({
       where: { id, employeeId },
       include: {
@@ -70,14 +72,14 @@ export function createPayslipService(deps: { db: Db; fonts: () => PdfFonts; tran
         acknowledgements: { where: { employeeId }, select: { id: true } },
       },
     });
-    return payslip ? { shortId, payslip } : null;
+    return payslip ? { payslip } : null;
   }
 
   type Found = NonNullable<Awaited<ReturnType<typeof find>>>;
 
   /** Renders what `find` returned; split from it so the caller can say "no such payslip" before any work shows. */
   async function render(found: Found, language: Language): Promise<PayslipDocument> {
-    const { payslip, shortId } = found;
+    const { payslip } = found;
     const e = payslip.employee;
     const password = e.pdfPassword ? passwords.open(e.pdfPassword) ?? undefined : undefined;
     const pdf = await renderPayslipPdf(
@@ -97,7 +99,7 @@ export function createPayslipService(deps: { db: Db; fonts: () => PdfFonts; tran
       { t: translator.t(language), language, fonts: deps.fonts(), generatedAt: new Date(), timeZone: deps.timeZone, ...(password ? { password } : {}) },
     );
     return {
-      id: shortId,
+      id: payslip.id,
       fileName: `payslip-${payslip.period}${payslip.kind === PayslipKind.ADVANCE ? '-advance' : ''}.pdf`,
       pdf,
       period: payslip.period,
@@ -108,9 +110,8 @@ export function createPayslipService(deps: { db: Db; fonts: () => PdfFonts; tran
   }
 
   /** «Ознакомлен»: records the moment, once. */
-  async function acknowledge(employeeId: string, shortId: string): Promise<{ result: 'recorded' | 'already' | 'not_found'; period?: string }> {
-    const id = fromShortId(shortId);
-    if (!id) return { result: 'not_found' };
+  async function acknowledge(employeeId: string, id: string): Promise<{ result: 'recorded' | 'already' | 'not_found'; period?: string }> {
+    if (!UUID.test(id)) return { result: 'not_found' };
     const payslip = await db.payslip.findFirst({ where: { id, employeeId }, select: { id: true, period: true } });
     if (!payslip) return { result: 'not_found' };
     const { count } = await db.payslipAcknowledgement.createMany({ data: [{ payslipId: payslip.id, employeeId }], skipDuplicates: true });
@@ -135,8 +136,9 @@ export function createPayslipService(deps: { db: Db; fonts: () => PdfFonts; tran
     return (await db.employee.findUnique({ where: { id: employeeId }, select: { pdfPassword: true } }))?.pdfPassword != null;
   }
 
-  /** For HR: who has, and who has not, acknowledged the payslips of a period. */
-  async function acknowledgements(period: string) {
+  /** For HR and admins: who has, and who has not, acknowledged the payslips of a period. */
+  async function acknowledgements(actor: Actor, period: string) {
+    authorize(actor, 'payslips.acknowledgements.read');
     const payslips = await db.payslip.findMany({
       where: { period },
       select: {

@@ -9,7 +9,7 @@ import { createSmtpSender } from '../../core/delivery/email-sender.ts';
 import { createBullmqQueue } from '../../core/jobs/bullmq-queue.ts';
 import { type JobDefinitions, QueueUnavailableError } from '../../core/jobs/job-definition.ts';
 import { createLogger, safeError } from '../../core/logger.ts';
-import { createRedisSendGate } from '../../core/notify/send-gate.ts';
+import { createRedisSendGate } from '../../core/telegram/send-gate.ts';
 import { seedLinkingEmployees } from '../fixtures/linking-setup.ts';
 import { contactUpdate, textUpdate } from '../fixtures/telegram-updates.ts';
 import { capturingChannels, codeIn, createBotHarness, type BotHarness } from '../helpers/bot-harness.ts';

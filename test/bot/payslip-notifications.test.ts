@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { GrammyError } from 'grammy';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payslipCallbacks } from '../../bot/features/payslips/payslip.callbacks.ts';
 import { createBullmqQueue } from '../../core/jobs/bullmq-queue.ts';
 import type { ServiceDeps } from '../../core/container.ts';
 import { createLogger } from '../../core/logger.ts';
 import { department, employee, organization, payslip } from '../fixtures/hr-rows.ts';
 import { callbackUpdate, contactUpdate, textUpdate } from '../fixtures/telegram-updates.ts';
 import { capturingChannels, codeIn, createBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
-import { createTestClock } from '../helpers/test-clock.ts';
 
 const RATE = 4;
 const EMPLOYEES = 10;
@@ -26,11 +26,9 @@ describe.each([
 ] as const)('payday notifications, %s', (_name, extraEnv, jobQueue) => {
   let h: BotHarness;
   const delivered = capturingChannels();
-  // Services read the time here; only the tests move it (the per-chat pace is judged by it).
-  const clock = createTestClock();
 
   beforeAll(async () => {
-    h = await createBotHarness('pglite', { channels: delivered.channels, clock, env: { NOTIFY_RATE_PER_SECOND: String(RATE), ...extraEnv }, ...(jobQueue ? { jobQueue } : {}) });
+    h = await createBotHarness('pglite', { channels: delivered.channels, env: { NOTIFY_RATE_PER_SECOND: String(RATE), ...extraEnv }, ...(jobQueue ? { jobQueue } : {}) });
     await h.t.container.services.jobs.startWorkers();
     const upload = (name: string, items: unknown[]) => h.t.request({ method: 'POST', url: `/api/v1/imports/${name}`, token: h.t.tokens.import, body: { items } });
     await upload('organizations', [organization()]);
@@ -57,22 +55,8 @@ describe.each([
     h.t.request({ method: 'POST', url: '/api/v1/imports/payslips', token: h.t.tokens.import, body: { items: Array.from({ length: EMPLOYEES + 1 }, (_, i) => payslip(`emp-${i + 1}`, period, extra)) } });
   const notices = (period: RegExp) => h.calls.filter((c) => c.method === 'sendMessage' && period.test(String(c.payload.text)));
 
-  it('tells each linked employee once, through the send gate, and skips a user who blocked the bot', async () => {
+  it('tells each linked employee once, with buttons of the payslip codec, and skips a user who blocked the bot', async () => {
     h.clearCalls();
-    // What the gate granted and what went out, in order.
-    const order: ('slot' | 'send')[] = [];
-    const gate = h.t.container.services.sendGate;
-    const acquire = gate.acquire.bind(gate);
-    const spy = vi.spyOn(gate, 'acquire').mockImplementation(async () => {
-      await acquire();
-      order.push('slot');
-    });
-    const notifier = h.t.container.notifier.current!;
-    const send = notifier.sendMessage.bind(notifier);
-    const sends = vi.spyOn(notifier, 'sendMessage').mockImplementation(async (...args) => {
-      order.push('send');
-      return send(...args);
-    });
     expect((await uploadPayslips('2026-10')).json()).toMatchObject({ created: EMPLOYEES + 1 });
     await h.t.container.services.jobs.idle();
 
@@ -80,15 +64,10 @@ describe.each([
     expect(sent.map((c) => c.payload.chat_id).sort()).toEqual(Array.from({ length: EMPLOYEES }, (_, i) => chatOf(i + 1)).filter((c) => c !== BLOCKED).sort());
     const buttons = (sent[0]!.payload.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard.flat();
     expect(buttons.map((b) => b.text)).toEqual(['📄 Открыть', '✅ Ознакомлен']);
-
-    // Pacing: every notice went out through the send gate (whose decisions test/core/send-gate.test.ts checks),
-    // one slot taken right before each message, never after it.
-    expect(order.filter((e) => e === 'send')).toHaveLength(EMPLOYEES);
-    let slots = 0;
-    for (const event of order) {
-      if (event === 'slot') slots += 1;
-      else expect(slots--, 'a notice sent without a slot of the gate').toBeGreaterThan(0);
-    }
+    // Rendered on the bot side from the job's intent: the buttons carry the payslip's id in the feature's own codec.
+    const own = await h.prisma.payslip.findFirstOrThrow({ where: { period: '2026-10', employee: { telegramAccount: { telegramUserId: BigInt(Number(sent[0]!.payload.chat_id)) } } } });
+    expect(payslipCallbacks.open.unpack(buttons[0]!.callback_data)).toEqual({ payslipId: own.id });
+    expect(payslipCallbacks.acknowledge.unpack(buttons[1]!.callback_data)).toEqual({ payslipId: own.id });
 
     const blocked = await h.prisma.telegramAccount.findUniqueOrThrow({ where: { telegramUserId: BigInt(BLOCKED) } });
     expect(blocked.blockedAt).not.toBeNull();
@@ -96,12 +75,12 @@ describe.each([
     expect(rows).toHaveLength(EMPLOYEES);
     expect(rows.filter((r) => r.skipped === 'BLOCKED')).toHaveLength(1);
     expect(rows.filter((r) => r.sentAt !== null)).toHaveLength(EMPLOYEES - 1);
-    spy.mockRestore();
-    sends.mockRestore();
 
-    // The Open button of the notice brings the PDF.
-    await h.send(callbackUpdate(chatOf(1), buttons[0]!.callback_data));
-    expect(h.documentsTo(chatOf(1)).map((d) => d.fileName)).toEqual(['payslip-2026-10.pdf']);
+    // The Open button of the notice brings the PDF, «Ознакомлен» records the acknowledgement.
+    await h.send(callbackUpdate(Number(sent[0]!.payload.chat_id), buttons[0]!.callback_data));
+    expect(h.documentsTo(Number(sent[0]!.payload.chat_id)).map((d) => d.fileName)).toEqual(['payslip-2026-10.pdf']);
+    await h.send(callbackUpdate(Number(sent[0]!.payload.chat_id), buttons[1]!.callback_data));
+    expect(await h.prisma.payslipAcknowledgement.count({ where: { payslipId: own.id } })).toBe(1);
   });
 
   it('sends nothing again for a replayed or corrected upload of the same period', async () => {
@@ -115,29 +94,20 @@ describe.each([
     expect(await h.t.container.services.imports.publisher?.payslipsCreated(ids)).toBe(0);
   });
 
-  it('holds a second notice to a chat until a second after the first (per-chat pace, by the injected clock)', async () => {
+  it('tells every chat again for the next period, once each, right after the first (the port paces each chat)', async () => {
     h.clearCalls();
-    // The clock has not moved since the October notices: every chat was told "less than a second ago".
+    // The October notices went out a moment ago: every chat's next message waits for its slot, none is dropped.
     await uploadPayslips('2026-11');
-    await h.t.container.services.jobs.idle();
-    expect(notices(/ноябрь 2026/)).toEqual([]);
-    const waiting = await h.prisma.payslipNotification.findMany({ where: { period: '2026-11' } });
-    expect(waiting.filter((r) => r.sentAt === null && r.skipped === null)).toHaveLength(EMPLOYEES - 1);
-    expect(waiting.filter((r) => r.skipped === 'BLOCKED')).toHaveLength(1);
-
-    // A second later the outbox sweep queues them again, and each chat gets its notice once.
-    clock.advance(1000);
-    expect(await h.t.container.services.publisher.sweep()).toBe(EMPLOYEES - 1);
     await h.t.container.services.jobs.idle();
     const sent = notices(/ноябрь 2026/);
     expect(sent.map((c) => c.payload.chat_id).sort()).toEqual(Array.from({ length: EMPLOYEES }, (_, i) => chatOf(i + 1)).filter((c) => c !== BLOCKED).sort());
-    const lastNotified = await h.prisma.telegramAccount.findMany({ where: { notifiedAt: clock.now() } });
-    expect(lastNotified).toHaveLength(EMPLOYEES - 1);
+    const waiting = await h.prisma.payslipNotification.findMany({ where: { period: '2026-11' } });
+    expect(waiting.filter((r) => r.sentAt === null && r.skipped === null)).toEqual([]);
+    expect(await h.t.container.services.publisher.sweep()).toBe(0);
   });
 
   it('tells only the newest new period when a whole year arrives at once', async () => {
     h.clearCalls();
-    clock.advance(1000);
     const res = await h.t.request({
       method: 'POST', url: '/api/v1/imports/payslips', token: h.t.tokens.import,
       body: { items: ['2025-01', '2025-02', '2025-03'].map((p) => payslip('emp-1', p)) },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
-import { createLocalSendGate, createRedisSendGate } from '../../core/notify/send-gate.ts';
+import { createLocalSendGate, createRedisSendGate } from '../../core/telegram/send-gate.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger({ level: 'silent' });

@@ -37,6 +37,11 @@ function unreliable(make: (definitions: Parameters<NonNullable<ServiceDeps['jobQ
         if (state.mode === 'lose') return;
         return real.enqueue(name, payload, options);
       },
+      async enqueueMany(name, jobs, options) {
+        if (state.mode === 'refuse') throw new QueueUnavailableError('Redis did not accept the job in time');
+        if (state.mode === 'lose') return;
+        return real.enqueueMany(name, jobs, options);
+      },
     };
   };
   return { state, factory };
@@ -47,7 +52,8 @@ describe.each(DB_KINDS.flatMap((db) => (['in-process', 'bullmq'] as const).map((
   (dbKind, queueKind) => {
     const prefix = `${PREFIX}-${dbKind}`;
     const queue = unreliable((definitions) =>
-      queueKind === 'bullmq' ? createBullmqQueue({ url: REDIS_URL, prefix, definitions, logger }) : createInProcessQueue(definitions, logger),
+      // Five at a time, so that a stop finds some of the seven notices not started yet.
+      queueKind === 'bullmq' ? createBullmqQueue({ url: REDIS_URL, prefix, definitions, logger }) : createInProcessQueue(definitions, logger, { concurrency: 5 }),
     );
     const delivered = capturingChannels();
     const clock = createTestClock();
@@ -145,11 +151,11 @@ describe.each(DB_KINDS.flatMap((db) => (['in-process', 'bullmq'] as const).map((
     it('a sweep while the jobs are still queued or running adds nothing: each chat is told once', async () => {
       h.clearCalls();
       clock.advance(1000);
-      // Hold every notice at the send gate, so that all of them are queued or running during the sweeps.
-      const gate = h.t.container.services.sendGate;
-      const acquire = gate.acquire.bind(gate);
+      // Hold every notice at the Telegram port, so that all of them are queued or running during the sweeps.
+      const port = h.t.container.telegram!.port;
+      const sendText = port.sendText.bind(port);
       const held: (() => void)[] = [];
-      const spy = vi.spyOn(gate, 'acquire').mockImplementation(() => new Promise<void>((resolve) => held.push(() => void acquire().then(resolve))));
+      const spy = vi.spyOn(port, 'sendText').mockImplementation((...args) => new Promise((resolve, reject) => held.push(() => void sendText(...args).then(resolve, reject))));
       expect((await uploadPayslips('2026-12')).statusCode).toBe(200);
       await h.t.container.services.publisher.sweep();
       await h.t.container.services.publisher.sweep();
@@ -171,8 +177,8 @@ describe.each(DB_KINDS.flatMap((db) => (['in-process', 'bullmq'] as const).map((
           channels: delivered.channels,
           clock,
           jobQueue: (definitions) => createBullmqQueue({ url: deadRedis, prefix, definitions, logger, enqueueTimeoutMs: 300 }),
+          telegram: h.t.container.telegram,
         });
-        down.notifier.current = h.t.container.notifier.current;
         const app = await buildApp({ config, logger, translator: createTranslator(), container: down });
         const res = await app.inject({
           method: 'POST', url: '/api/v1/imports/payslips',
@@ -184,7 +190,7 @@ describe.each(DB_KINDS.flatMap((db) => (['in-process', 'bullmq'] as const).map((
         expect(await unsent('2027-01')).toBe(EMPLOYEES);
         await app.close();
         await down.services.jobs.close();
-        await down.services.sendGate.close();
+        await down.services.telegramUpdates.close();
 
         expect(await sweep()).toBe(EMPLOYEES);
         expect(toldAbout(/январь 2027/)).toEqual(everyChat);
@@ -193,28 +199,28 @@ describe.each(DB_KINDS.flatMap((db) => (['in-process', 'bullmq'] as const).map((
       it('a stop in the middle of an in-process broadcast leaves the rest to the next start, which tells them once', async () => {
         h.clearCalls();
         clock.advance(1000);
-        const gate = h.t.container.services.sendGate;
-        const acquire = gate.acquire.bind(gate);
+        const port = h.t.container.telegram!.port;
+        const sendText = port.sendText.bind(port);
         const held: (() => void)[] = [];
-        vi.spyOn(gate, 'acquire').mockImplementation(() => new Promise<void>((resolve) => held.push(() => void acquire().then(resolve))));
+        const spy = vi.spyOn(port, 'sendText').mockImplementation((...args) => new Promise((resolve, reject) => held.push(() => void sendText(...args).then(resolve, reject))));
         expect((await uploadPayslips('2027-02')).statusCode).toBe(200);
         // Five run (held at the gate), the other two wait in the queue when the stop comes.
         await vi.waitFor(() => expect(held).toHaveLength(5));
         const stopped = h.t.container.services.jobs.close();
+        spy.mockRestore();
         for (const release of held.splice(0)) release();
         await stopped;
         expect(toldAbout(/февраль 2027/)).toHaveLength(5);
         expect(await unsent('2027-02')).toBe(EMPLOYEES - 5);
 
         // The next start: a new process on the same database sweeps the outbox.
-        const restarted = assembleContainer(h.t.testDb.database, h.t.config, logger, createTranslator(), { channels: delivered.channels, clock, deliveryRetry: { attempts: 3, backoffMs: 5 } });
-        restarted.notifier.current = h.t.container.notifier.current;
+        const restarted = assembleContainer(h.t.testDb.database, h.t.config, logger, createTranslator(), { channels: delivered.channels, clock, deliveryRetry: { attempts: 3, backoffMs: 5 }, telegram: h.t.container.telegram });
         expect(await restarted.services.publisher.sweep()).toBe(EMPLOYEES - 5);
         await restarted.services.jobs.idle();
         expect(toldAbout(/февраль 2027/)).toEqual(everyChat);
         expect(await unsent('2027-02')).toBe(0);
         await restarted.services.jobs.close();
-        await restarted.services.sendGate.close();
+        await restarted.services.telegramUpdates.close();
       });
     }
   },
