@@ -14,20 +14,41 @@ const ScopeSchema = Type.Object({
   departmentIds: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 10_000, description: 'Payroll ids, with kind DEPARTMENTS' })),
 });
 
+const settingsFields = {
+  address: Type.String({ minLength: 1, maxLength: 100, description: 'Latin address of the cabinet, e.g. "romashka"' }),
+  responsibleEmployeeId: Type.String({ minLength: 1, description: 'Payroll id of the responsible employee (the cabinet admin): must be in scope and have a phone or e-mail' }),
+  scope: ScopeSchema,
+  notifyActivations: Type.Optional(Type.Boolean({ description: 'Tell the admins in Telegram when employees sign in (one summary per burst). Unchanged when omitted; on at first' })),
+};
+
 const SettingsBody = Type.Object(
   {
-    address: Type.String({ minLength: 1, maxLength: 100, description: 'Latin address of the cabinet, e.g. "romashka"' }),
-    responsibleEmployeeId: Type.String({ minLength: 1, description: 'Payroll id of the responsible employee (the cabinet admin): must be in scope and have a phone or e-mail' }),
-    scope: ScopeSchema,
+    ...settingsFields,
+    confirmUnpublish: Type.Optional(Type.Integer({
+      minimum: 0,
+      description: 'Required when the new scope leaves published employees out: their number (see POST /cabinet/settings/preview). They are unpublished with the change',
+    })),
   },
   { additionalProperties: false, examples: [{ address: 'romashka', responsibleEmployeeId: 'emp-0001', scope: { kind: 'ORGANIZATIONS', organizationIds: ['org-1'] } }] },
 );
 
-const SettingsResponse = Type.Object({
+const PreviewBody = Type.Object(settingsFields, { additionalProperties: false });
+
+const settingsView = {
   configured: Type.Boolean(),
   address: Type.Union([Type.String(), Type.Null()]),
   responsibleEmployee: Type.Union([Type.Object({ employeeId: Type.String(), fullName: Type.String() }), Type.Null()]),
   scope: Type.Object({ kind: Type.String(), organizationIds: Type.Array(Type.String()), departmentIds: Type.Array(Type.String()) }),
+  notifyActivations: Type.Boolean(),
+};
+const SettingsResponse = Type.Object(settingsView);
+const UpdateResponse = Type.Object({ ...settingsView, unpublished: Type.Integer({ description: 'Published employees the new scope left out, now unpublished' }) });
+
+const PreviewResponse = Type.Object({
+  unpublish: Type.Object({
+    count: Type.Integer({ description: 'Published employees the new scope would leave out: they would be unpublished' }),
+    employees: Type.Array(Type.Object({ employeeId: Type.String(), fullName: Type.String(), cabinetState: Type.String() }), { description: 'The first 20 of them, by name' }),
+  }),
 });
 
 const Selection = Type.Union([
@@ -60,15 +81,27 @@ export function cabinetRoutes(fastify: FastifyInstance): void {
     schema: {
       tags: ['cabinet'],
       summary: 'Replace the cabinet settings',
-      description: 'Refused when the responsible employee is outside the scope, dismissed, or has neither phone nor e-mail. The responsible employee becomes the cabinet admin.',
+      description: 'Refused when the responsible employee is outside the scope, dismissed, or has neither phone nor e-mail. The responsible employee becomes the cabinet admin. A scope that leaves published employees out unpublishes them, and only with `confirmUnpublish` equal to their number: otherwise 409 SCOPE_CHANGE_UNPUBLISHES says how many, and nothing changes.',
       security: [{ bearer: [] }],
       headers: IdempotencyHeaders,
       body: SettingsBody,
-      response: { 200: SettingsResponse, ...errorResponses(400, 401, 403, 422) },
+      response: { 200: UpdateResponse, ...errorResponses(400, 401, 403, 409, 422) },
     },
   }, async (request) => {
     return request.services.cabinetSettings.update(actorOf(request), request.body);
   });
+
+  app.post('/cabinet/settings/preview', {
+    config: settings,
+    schema: {
+      tags: ['cabinet'],
+      summary: 'What a settings change would do, without doing it',
+      description: 'Checks the settings like PUT and says how many published employees the new scope would leave out (they would be unpublished), with the first of them by name. Changes nothing.',
+      security: [{ bearer: [] }],
+      body: PreviewBody,
+      response: { 200: PreviewResponse, ...errorResponses(400, 401, 403, 422) },
+    },
+  }, async (request) => request.services.cabinetSettings.preview(actorOf(request), request.body));
 
   for (const action of ['publish', 'unpublish'] as const) {
     app.post(`/cabinets/${action}`, {

@@ -37,6 +37,8 @@ export const PERMISSIONS = {
   'certificates.queue': { scopes: [HR], roles: [Role.HR] },
   /** Edit the certificate catalogue. */
   'catalogue.manage': { scopes: [ADMIN], roles: [Role.ADMIN] },
+  /** Make a Telegram group the HR chat (/hrchat), where new requests are posted. */
+  'hr-chat.bind': { scopes: [ADMIN], roles: [Role.ADMIN] },
   /** Read the audit log. */
   'audit.read': { scopes: [ADMIN], roles: [Role.ADMIN] },
   /** Who has and has not acknowledged a period's payslips. */

@@ -54,7 +54,20 @@ export function createApiTokenService(db: Db, clock: Clock = systemClock) {
     });
   }
 
-  return { create, authenticate, revoke };
+  /**
+   * Revokes a token by id, or every unrevoked token with a name (`npm run token:revoke`). Returns what it revoked
+   * (nothing for an unknown id or name, or a token revoked before).
+   */
+  async function revokeMatching(selector: { id: string } | { name: string }, actor: Actor = SYSTEM_ACTOR): Promise<{ id: string; name: string }[]> {
+    authorize(actor, 'api-tokens.manage');
+    if ('id' in selector && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(selector.id)) return [];
+    const matches = await db.apiToken.findMany({ where: { ...('id' in selector ? { id: selector.id } : { name: selector.name }), revokedAt: null }, select: { id: true, name: true } });
+    const revoked: { id: string; name: string }[] = [];
+    for (const token of matches) if (await revoke(token.id, actor)) revoked.push(token);
+    return revoked;
+  }
+
+  return { create, authenticate, revoke, revokeMatching };
 }
 
 export type ApiTokenService = ReturnType<typeof createApiTokenService>;

@@ -6,9 +6,9 @@ import type { Db } from '../db/database.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import { CabinetState } from '../db/generated/enums.ts';
 import { validationError } from '../errors.ts';
-import { revokePendingSignIns } from '../linking/sign-in-revocation.ts';
 import { departmentSubtrees } from '../employees/departments.ts';
 import { loadScope } from './scope.ts';
+import { PUBLISHED_STATES, unpublishEmployees } from './unpublish.ts';
 
 /** Whom to publish for: everyone in scope, whole departments (with subtrees), or listed employees (payroll ids). */
 export type PublishSelection = { all: true } | { departmentIds: string[] } | { employeeIds: string[] };
@@ -22,8 +22,6 @@ export interface PublishResult {
   unchanged: number;
   skipped: { employeeId: string; reason: SkipReason }[];
 }
-
-const PUBLISHED_STATES: CabinetState[] = [CabinetState.PUBLISHED, CabinetState.INVITED, CabinetState.ACTIVE];
 
 export function createPublishingService(db: Db, clock: Clock = systemClock) {
   async function select(selection: PublishSelection) {
@@ -85,12 +83,7 @@ export function createPublishingService(db: Db, clock: Clock = systemClock) {
     const toUnpublish = employees.filter((e) => PUBLISHED_STATES.includes(e.cabinetState)).map((e) => e.id);
     const unchanged = employees.length - toUnpublish.length;
     await db.$transaction(async (tx) => {
-      await tx.employee.updateMany({
-        where: { id: { in: toUnpublish }, cabinetState: { in: PUBLISHED_STATES } },
-        data: { cabinetState: CabinetState.NOT_PUBLISHED, publishedAt: null, activatedAt: null },
-      });
-      await tx.telegramAccount.updateMany({ where: { employeeId: { in: toUnpublish } }, data: { employeeId: null, linkedAt: null } });
-      await revokePendingSignIns(tx, toUnpublish, clock.now());
+      await unpublishEmployees(tx, toUnpublish, clock.now());
       await audit(tx, { ...actorFields(actor), action: 'cabinet.unpublish', details: { changed: toUnpublish.length } });
     });
     return { changed: toUnpublish.length, unchanged, skipped };

@@ -23,6 +23,8 @@ export interface ReportRenderOptions {
 
 const CHART = { labelWidth: 170, barX: A4.left + 175, barWidth: 260, barHeight: 10, rowHeight: 16, maxRows: 15 };
 const LIST_ROW = 12;
+/** Column widths of the not-active list: name with personnel number, department; the reason takes the rest. */
+const LIST = { name: 195, department: 125 } as const;
 
 /**
  * One page for the admin: totals, a bar per department (active share drawn with pdfkit's vector graphics), and who
@@ -95,9 +97,12 @@ export function renderActivationReportPdf(view: ActivationReportView, options: R
   const listed = view.notActive.length > room ? view.notActive.slice(0, Math.max(0, room - 1)) : view.notActive;
   use('regular', 8);
   for (const e of listed) {
-    text(canvas.fit(`${e.name} (${e.personnelNumber})`, 200), A4.left, y);
-    text(canvas.fit(e.department ?? '—', 140), A4.left + 205, y);
-    text(canvas.fit(t(`admin:reason.${e.reason}`), A4.right - A4.left - 350), A4.left + 350, y);
+    // A long name is cut, never the personnel number: it is how the admin finds the employee in the payroll system.
+    const number = ` (${e.personnelNumber})`;
+    text(`${canvas.fit(e.name, LIST.name - 5 - canvas.width(number))}${number}`, A4.left, y);
+    text(canvas.fit(e.department ?? '—', LIST.department - 5), A4.left + LIST.name, y);
+    // The reason gets the rest of the line: it is what the admin acts on, and must not be cut.
+    text(canvas.fit(t(`admin:reason.${e.reason}`), A4.right - A4.left - LIST.name - LIST.department), A4.left + LIST.name + LIST.department, y);
     y += LIST_ROW;
   }
   if (listed.length < view.notActive.length) text(t('admin:report.more_people', { count: view.notActive.length - listed.length }), A4.left, y);

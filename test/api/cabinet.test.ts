@@ -34,7 +34,7 @@ describe.each(DB_KINDS)('cabinet settings and publishing on %s', (kind) => {
 
   it('starts unconfigured with everything in scope', async () => {
     const res = await t.request({ method: 'GET', url: '/api/v1/cabinet/settings', token: t.tokens.admin });
-    expect(res.json()).toEqual({ configured: false, address: null, responsibleEmployee: null, scope: { kind: 'ALL', organizationIds: [], departmentIds: [] } });
+    expect(res.json()).toEqual({ configured: false, address: null, responsibleEmployee: null, scope: { kind: 'ALL', organizationIds: [], departmentIds: [] }, notifyActivations: true });
   });
 
   it('saves address, responsible employee and scope, and makes the responsible employee the admin', async () => {
@@ -46,6 +46,8 @@ describe.each(DB_KINDS)('cabinet settings and publishing on %s', (kind) => {
       address: 'romashka',
       responsibleEmployee: { employeeId: inAccounting, fullName: `${e.lastName} ${e.firstName} ${e.middleName}` },
       scope: { kind: 'DEPARTMENTS', organizationIds: [], departmentIds: ['dep-admin'] },
+      notifyActivations: true,
+      unpublished: 0,
     });
     const prisma = t.testDb.database.prisma;
     const admin = await prisma.roleAssignment.findMany({ include: { employee: { select: { externalId: true } } } });
@@ -94,6 +96,7 @@ describe.each(DB_KINDS)('cabinet settings and publishing on %s', (kind) => {
   it.each([
     ['GET', '/api/v1/cabinet/settings', undefined],
     ['PUT', '/api/v1/cabinet/settings', { address: 'romashka', responsibleEmployeeId: 'emp-00001', scope: { kind: 'ALL' } }],
+    ['POST', '/api/v1/cabinet/settings/preview', { address: 'romashka', responsibleEmployeeId: 'emp-00001', scope: { kind: 'ALL' } }],
     ['POST', '/api/v1/cabinets/publish', { all: true }],
     ['POST', '/api/v1/cabinets/unpublish', { all: true }],
     ['GET', '/api/v1/employees', undefined],
@@ -234,10 +237,62 @@ describe.each(DB_KINDS)('cabinet settings and publishing on %s', (kind) => {
     expect(outside.json()).toEqual({ changed: 0, unchanged: 0, skipped: [] });
     expect(await stateOf(inShop)).toBe('NOT_PUBLISHED');
 
-    await putSettings({ address: 'romashka', responsibleEmployeeId: inShop, scope: { kind: 'ORGANIZATIONS', organizationIds: ['org-romashka-ural'] } });
+    // The Ural scope leaves the published dep-admin employees out: confirmed, they are unpublished.
+    const moved = await putSettings({ address: 'romashka', responsibleEmployeeId: inShop, scope: { kind: 'ORGANIZATIONS', organizationIds: ['org-romashka-ural'] }, confirmUnpublish: publishable.length });
+    expect(moved.json().unpublished, moved.body).toBe(publishable.length);
     const ural = await publish({ departmentIds: ['dep-production'] });
     expect(ural.json().changed).toBe(data.employees.filter((e) => ['dep-production', 'dep-shop-1', 'dep-shop-2'].includes(e.departmentId!) && !e.dismissedAt?.startsWith('2026') && (e.phone || e.email)).length);
     expect(await stateOf(inShop)).toBe('PUBLISHED');
+  });
+
+  it('a scope change that leaves published employees out unpublishes them only after a preview and a confirmation with their number', async () => {
+    const prisma = t.testDb.database.prisma;
+    const services = t.container.services;
+    const everyone = { address: 'romashka', responsibleEmployeeId: inAccounting, scope: { kind: 'ALL' } };
+    await putSettings(everyone);
+    await publish({ all: true });
+    const publishable = (e: (typeof data.employees)[number]) => !e.dismissedAt?.startsWith('2026') && Boolean(e.phone || e.email);
+    const ural = data.employees.filter((e) => e.organizationId === 'org-romashka-ural' && publishable(e));
+    const staying = data.employees.filter((e) => e.organizationId === 'org-romashka' && publishable(e));
+    expect(ural.length).toBeGreaterThanOrEqual(2);
+    // One of them has signed in; another holds an invitation and a pending code.
+    const active = await prisma.employee.update({ where: { externalId: ural[0]!.id }, data: { cabinetState: 'ACTIVE', activatedAt: new Date() } });
+    await prisma.telegramAccount.create({ data: { telegramUserId: 5005n, chatId: 5005n, employeeId: active.id, linkedAt: new Date() } });
+    const invitedRow = await prisma.employee.findUniqueOrThrow({ where: { externalId: ural[1]!.id } });
+    const invitation = await services.invitations.create(invitedRow.id);
+    const code = await prisma.oneTimeCode.create({ data: { employeeId: invitedRow.id, telegramUserId: 6006n, chatId: 6006n, expiresAt: new Date(Date.now() + 600_000) } });
+
+    const next = { address: 'romashka', responsibleEmployeeId: inAccounting, scope: { kind: 'ORGANIZATIONS', organizationIds: ['org-romashka'] } };
+    const preview = await t.request({ method: 'POST', url: '/api/v1/cabinet/settings/preview', token: t.tokens.admin, body: next });
+    expect(preview.statusCode, preview.body).toBe(200);
+    expect(preview.json().unpublish.count).toBe(ural.length);
+    expect(preview.json().unpublish.employees.map((e: { employeeId: string }) => e.employeeId).sort()).toEqual(ural.map((e) => e.id).sort());
+    const publishedNow = async () => (await prisma.employee.findMany({ where: { cabinetState: { in: ['PUBLISHED', 'INVITED', 'ACTIVE'] } }, select: { externalId: true } })).map((e) => e.externalId).sort();
+    const before = await publishedNow();
+    expect(before).toEqual([...ural, ...staying].map((e) => e.id).sort());
+
+    // Without the confirmation (or with another number) nothing changes, and the answer says how many.
+    const refused = await putSettings(next);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'SCOPE_CHANGE_UNPUBLISHES' });
+    expect(refused.json().message).toContain(`${ural.length} опубликованн`);
+    expect(refused.json().message).toContain(`"confirmUnpublish": ${ural.length}`);
+    expect((await putSettings({ ...next, confirmUnpublish: ural.length + 1 })).statusCode).toBe(409);
+    expect(await publishedNow()).toEqual(before);
+    expect((await t.request({ method: 'GET', url: '/api/v1/cabinet/settings', token: t.tokens.admin })).json().scope.kind).toBe('ALL');
+
+    const done = await putSettings({ ...next, confirmUnpublish: ural.length });
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.json()).toMatchObject({ unpublished: ural.length, scope: { kind: 'ORGANIZATIONS', organizationIds: ['org-romashka'] } });
+    expect(await publishedNow()).toEqual(staying.map((e) => e.id).sort());
+    expect((await prisma.telegramAccount.findUniqueOrThrow({ where: { telegramUserId: 5005n } })).employeeId).toBeNull();
+    expect(await prisma.invitation.findUnique({ where: { id: invitation.id } })).toBeNull();
+    expect((await prisma.oneTimeCode.findUniqueOrThrow({ where: { id: code.id } })).consumedAt).not.toBeNull();
+    const entry = await prisma.auditLog.findFirstOrThrow({ where: { action: 'cabinet.settings.update' }, orderBy: { id: 'desc' } });
+    expect(entry.details).toMatchObject({ unpublished: ural.length });
+
+    // The same scope again leaves nobody out: no confirmation needed.
+    expect((await putSettings(next)).json()).toMatchObject({ unpublished: 0 });
   });
 
   it('refuses a selection that is neither all, departments nor employees', async () => {

@@ -29,6 +29,7 @@ const allowed: Record<Permission, Who[]> = {
   'imports.read': ['import token', 'admin token', 'employee admin', 'system'],
   'certificates.queue': ['hr token', 'employee hr', 'system'],
   'catalogue.manage': ['admin token', 'employee admin', 'system'],
+  'hr-chat.bind': ['admin token', 'employee admin', 'system'],
   'audit.read': ['admin token', 'employee admin', 'system'],
   'payslips.acknowledgements.read': ['admin token', 'hr token', 'employee admin', 'employee hr', 'system'],
   'api-tokens.manage': ['system'],
