@@ -1,6 +1,6 @@
 import type { Context } from 'grammy';
 import type { Language, TFunction, Translator } from '../core/i18n.ts';
-import type { LinkingService, TelegramUser } from '../core/linking/linking.service.ts';
+import type { LinkingService, Session, TelegramUser } from '../core/linking/linking.service.ts';
 import type { Logger } from '../core/logger.ts';
 import type { PayslipService } from '../core/payslips/payslip.service.ts';
 import type { VacationService } from '../core/vacations/vacation.service.ts';
@@ -14,15 +14,24 @@ export interface BotDeps {
   codeTtlMinutes: number;
 }
 
-export type KabinetSession = Awaited<ReturnType<LinkingService['session']>>;
+export type KabinetSession = Session;
 
 /** Per update: who is writing, in which language, and what they may do. Nothing here outlives the update. */
 export interface KabinetFlavor {
   deps: BotDeps;
+  /** This update's logger: every line carries its `update_id`. */
+  logger: Logger;
+  /**
+   * The Telegram account behind the update, with its private chat (in Telegram a user's private chat with a bot
+   * has the user's id: in a group the update's chat is not theirs). Updates without a sender stop before features.
+   */
   user: TelegramUser;
   language: Language;
   t: TFunction;
+  /** Read from the database on every update (roles included), never from what the update itself claims. */
   kabinet: KabinetSession;
+  /** Which feature took the update (set by `feature()` in bot/index.ts), for the update's log line. */
+  handledBy?: string;
 }
 
 export type BotContext = Context & KabinetFlavor;

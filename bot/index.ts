@@ -1,18 +1,27 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
-import { Bot, BotError, type Context, GrammyError } from 'grammy';
+import { Bot, BotError, type Composer, type Context, GrammyError, type MiddlewareFn } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import { safeError } from '../core/logger.ts';
+import { safeError, type Logger } from '../core/logger.ts';
 import type { BotContext, BotDeps } from './context.ts';
+import { accessFeature } from './features/account/access.feature.ts';
 import { accountFeature, accountLabels } from './features/account/account.feature.ts';
+import { groupsFeature } from './features/groups/groups.feature.ts';
 import { linkingFeature } from './features/linking/linking.feature.ts';
 import { payslipFeature } from './features/payslips/payslip.feature.ts';
 import { placeholdersFeature } from './features/placeholders.feature.ts';
 import { pendingInputFeature, settingsFeature } from './features/settings/settings.feature.ts';
+import { unhandledFeature } from './features/unhandled.feature.ts';
 import { vacationFeature } from './features/vacations/vacation.feature.ts';
 import { menuLabels } from './keyboards.ts';
 import { sessionMiddleware } from './middlewares/session.middleware.ts';
-import { unhandledFeature } from './features/unhandled.feature.ts';
+import { updateLogger } from './middlewares/update-logger.middleware.ts';
+
+/**
+ * The updates the bot asks Telegram for (polling `allowed_updates` and `setWebhook`): `my_chat_member` tells it
+ * when it is added to or removed from a group.
+ */
+export const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const;
 
 export interface CreateBotOptions {
   token: string;
@@ -20,6 +29,26 @@ export interface CreateBotOptions {
   apiRoot?: string;
   /** Skips getMe (tests). */
   botInfo?: UserFromGetMe;
+}
+
+/**
+ * Mounts a feature under a name: when the feature ends an update (does not pass it on), the update's log line says
+ * which feature took it. Each feature narrows its own chats and guards its own handlers; none is mounted behind
+ * a gate it could rely on.
+ */
+export function feature(name: string, composer: Composer<BotContext>): MiddlewareFn<BotContext> {
+  const run = composer.middleware();
+  return async (ctx, next) => {
+    let passed = false;
+    try {
+      await run(ctx, async () => {
+        passed = true;
+        await next();
+      });
+    } finally {
+      if (!passed) ctx.handledBy ??= name;
+    }
+  };
 }
 
 export function createBot(deps: BotDeps, options: CreateBotOptions): Bot<BotContext> {
@@ -35,37 +64,44 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): Bot<BotCont
 
   // One update per chat at a time, so two quick messages of one person never race; chats run in parallel.
   bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
-  bot.use(async (ctx, next) => {
-    const started = performance.now();
-    await next();
-    // Which update and how long, never what it said: message texts are personal data.
-    deps.logger.debug({ update_id: ctx.update.update_id, kind: Object.keys(ctx.update).find((k) => k !== 'update_id'), ms: Math.round(performance.now() - started) }, 'update handled');
-  });
+  bot.use(updateLogger(deps.logger));
   bot.use(sessionMiddleware(deps));
 
   const labels = (item: Parameters<typeof menuLabels>[1]) => menuLabels(deps.translator, item);
+  const apologize = apologizer(deps.logger);
   const features = bot.errorBoundary(apologize);
-  features.use(pendingInputFeature);
-  features.use(linkingFeature);
-  features.use(accountFeature(accountLabels(deps.translator)));
-  features.use(payslipFeature(labels('payslip')));
-  features.use(vacationFeature(labels('vacation')));
-  features.use(settingsFeature(labels('settings')));
-  features.use(placeholdersFeature([...labels('certificates'), ...labels('requests')]));
-  features.use(unhandledFeature);
+  // Group chats first: each private feature below ignores them by itself, so their order does not matter to groups.
+  features.use(feature('groups', groupsFeature));
+  features.use(feature('access', accessFeature));
+  features.use(feature('pending-input', pendingInputFeature));
+  features.use(feature('linking', linkingFeature));
+  features.use(feature('account', accountFeature(accountLabels(deps.translator))));
+  features.use(feature('payslips', payslipFeature(labels('payslip'))));
+  features.use(feature('vacations', vacationFeature(labels('vacation'))));
+  features.use(feature('settings', settingsFeature(labels('settings'))));
+  features.use(feature('placeholders', placeholdersFeature([...labels('certificates'), ...labels('requests')])));
+  features.use(feature('unhandled', unhandledFeature));
 
   bot.catch((error) => apologize(error));
   return bot;
 }
 
-async function apologize(error: BotError<BotContext>): Promise<void> {
-  const ctx = error.ctx;
-  const cause = error.error;
-  // Only the shape of the failure is logged: message texts are personal data.
-  ctx.deps?.logger.error(
-    { update_id: ctx.update.update_id, err: cause instanceof GrammyError ? { method: cause.method, code: cause.error_code } : safeError(cause) },
-    'update failed',
-  );
-  if (!ctx.chat || !ctx.t) return;
-  await ctx.reply(ctx.t('apology')).catch(() => undefined);
+/** Logs a failed update (on its own logger when it got that far) and tells the person something went wrong. */
+function apologizer(logger: Logger) {
+  return async (error: BotError<BotContext>): Promise<void> => {
+    const ctx = error.ctx;
+    const cause = error.error;
+    // Only the shape of the failure is logged: message texts are personal data.
+    (ctx.logger ?? logger.child({ update_id: ctx.update.update_id })).error(
+      { feature: ctx.handledBy ?? null, err: cause instanceof GrammyError ? { method: cause.method, code: cause.error_code } : safeError(cause) },
+      'update failed',
+    );
+    if (!ctx.chat || !ctx.t) return;
+    // A button in a group: only the presser hears about it. Anywhere else the answer goes where the question came from.
+    if (ctx.callbackQuery && ctx.chat.type !== 'private') {
+      await ctx.answerCallbackQuery({ text: ctx.t('apology') }).catch(() => undefined);
+      return;
+    }
+    await ctx.reply(ctx.t('apology')).catch(() => undefined);
+  };
 }

@@ -1,13 +1,17 @@
+import { actorFields, type Actor } from '../access/actor.ts';
+import { effectiveRoles } from '../access/employee-actor.ts';
+import { authorize } from '../access/permissions.ts';
 import { audit } from '../audit/audit-log.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
-import { CabinetState, ContactChannel } from '../db/generated/enums.ts';
+import { CabinetState, ContactChannel, type Role } from '../db/generated/enums.ts';
 import { FieldProblem, normalizeEmail, normalizePhone } from '../imports/normalize.ts';
 import type { Language } from '../i18n.ts';
 import type { InvitationService } from '../invitations/invitation.service.ts';
 import type { JobQueue } from '../jobs/job-definition.ts';
 import { codeMatches } from './code-crypto.ts';
+import { createSessionReader } from './session-reader.ts';
 import { fullName, isDismissed } from '../employees/employee-name.ts';
 
 export interface TelegramUser {
@@ -50,6 +54,30 @@ export type VerifyResult =
 
 export type Access = 'unlinked' | 'linked' | 'disabled';
 
+/** The linked employee as every update sees them. */
+export interface SessionEmployee {
+  id: string;
+  firstName: string;
+  fullName: string;
+  personnelNumber: string;
+  position: string | null;
+  organization: string;
+  department: string | null;
+  linkedAt: Date | null;
+  /** Effective roles (see core/access/employee-actor.ts), read afresh on every update. */
+  roles: Role[];
+}
+
+/** Who is writing and what they may do, for one update. */
+export interface Session {
+  language: string | null;
+  /** What the next text message answers, if the bot asked a question in the last few minutes. */
+  pendingInput: string | null;
+  access: Access;
+  /** Only while access is 'linked'. */
+  employee: SessionEmployee | null;
+}
+
 /** Which ways this Kabinet can send codes: the bot says so to everyone alike, before anyone names a contact. */
 export interface CodeChannels {
   sms: boolean;
@@ -72,6 +100,8 @@ const PENDING_INPUT_TTL_MS = 10 * 60_000;
 const PUBLISHED: CabinetState[] = [CabinetState.PUBLISHED, CabinetState.INVITED, CabinetState.ACTIVE];
 /** Stands in for "no employee" in queries that decoys run too, so every contact costs the same queries. */
 const NO_EMPLOYEE = '00000000-0000-0000-0000-000000000000';
+// pg_advisory_xact_lock(class, key): the class keeps sign-in locks apart from the upload and migration locks.
+const SIGN_IN_LOCK_CLASS = 72707401;
 
 class SignInRefused extends Error {}
 
@@ -95,6 +125,7 @@ export interface LinkingDeps {
 export function createLinkingService(deps: LinkingDeps) {
   const { db, jobs, codes, invitations, channels } = deps;
   const clock = deps.clock ?? systemClock;
+  const readSession = createSessionReader(db);
   const ago = (now: Date, ms: number) => new Date(now.getTime() - ms);
   const windowStart = (now: Date) => ago(now, codes.sendWindowMinutes * 60_000);
 
@@ -127,17 +158,20 @@ export function createLinkingService(deps: LinkingDeps) {
     }
 
     let candidates: Awaited<ReturnType<typeof findEmployees>>;
+    let candidatesKey = '';
     let channel: ContactChannel;
     let invitationId: string | null = null;
     try {
       if (identification.kind === 'phone') {
         const phone = normalizePhone(identification.value);
         if (!phone) return { kind: 'invalid_contact' };
+        candidatesKey = phone;
         candidates = await findEmployees({ phone });
         channel = ContactChannel.SMS;
       } else if (identification.kind === 'email') {
         const email = normalizeEmail(identification.value);
         if (!email) return { kind: 'invalid_contact' };
+        candidatesKey = email;
         candidates = await findEmployees({ email });
         channel = ContactChannel.EMAIL;
       } else {
@@ -153,31 +187,32 @@ export function createLinkingService(deps: LinkingDeps) {
     }
 
     const candidate = candidates.length === 1 ? candidates[0]! : null;
-    let employee = candidate && mayReceiveCode(candidate, now) ? candidate : null;
-    // Sends per contact, whichever accounts ask: cooldown, window and day. Run for decoys too (an id no employee
-    // has), and when a limit is hit the answer stays the usual one and nothing is sent.
-    const sentToContact = await db.oneTimeCode.findMany({
-      where: { employeeId: employee?.id ?? NO_EMPLOYEE, createdAt: { gte: ago(now, CODE_MEMORY_MS) } },
-      orderBy: { createdAt: 'desc' },
-      select: { createdAt: true },
-    });
-    const tooSoon = sentToContact[0] !== undefined && now.getTime() - sentToContact[0].createdAt.getTime() < codes.resendCooldownSeconds * 1000;
-    const inWindow = sentToContact.filter((c) => c.createdAt >= windowStart(now)).length;
-    if (tooSoon || inWindow >= codes.maxSends || sentToContact.length >= codes.maxSendsPerDay) employee = null;
+    const eligible = candidate && mayReceiveCode(candidate, now) ? candidate : null;
+    // Accounts naming the same contact at the same moment take turns here, so the per-contact limits below count
+    // every send (read-then-insert would let a burst of accounts through together). Decoys lock their own contact.
+    const contactKey = identification.kind === 'invitation' ? `invitation:${invitationId}` : `${identification.kind}:${candidatesKey}`;
+    const decision = await db.$transaction(async (tx): Promise<{ kind: 'trusted'; employeeId: string } | { kind: 'code'; codeId: string }> => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SIGN_IN_LOCK_CLASS}::int4, hashtext(${contactKey}))`;
+      // Sends per contact, whichever accounts ask: cooldown, window and day. Run for decoys too (an id no employee
+      // has), and when a limit is hit the answer stays the usual one and nothing is sent.
+      const sentToContact = await tx.oneTimeCode.findMany({
+        where: { employeeId: eligible?.id ?? NO_EMPLOYEE, createdAt: { gte: ago(now, CODE_MEMORY_MS) } },
+        orderBy: { createdAt: 'desc' },
+        select: { createdAt: true },
+      });
+      const tooSoon = sentToContact[0] !== undefined && now.getTime() - sentToContact[0].createdAt.getTime() < codes.resendCooldownSeconds * 1000;
+      const inWindow = sentToContact.filter((c) => c.createdAt >= windowStart(now)).length;
+      const employee = tooSoon || inWindow >= codes.maxSends || sentToContact.length >= codes.maxSendsPerDay ? null : eligible;
 
-    if (employee && identification.kind === 'phone' && identification.verifiedContact && codes.trustTelegramContact) {
-      const outcome = await link(user, employee.id, { invitationId, codeId: null }, now);
-      if (outcome.kind === 'linked') return outcome;
-      employee = null;
-    }
-
-    const code = await db.$transaction(async (tx) => {
+      if (employee && identification.kind === 'phone' && identification.verifiedContact && codes.trustTelegramContact) {
+        return { kind: 'trusted', employeeId: employee.id };
+      }
       // Only the newest code is valid.
       await tx.oneTimeCode.updateMany({
         where: { consumedAt: null, OR: [{ telegramUserId: user.userId }, { employeeId: employee?.id ?? NO_EMPLOYEE }] },
         data: { consumedAt: now },
       });
-      return tx.oneTimeCode.create({
+      const created = await tx.oneTimeCode.create({
         data: {
           employeeId: employee?.id ?? null,
           telegramUserId: user.userId,
@@ -188,9 +223,18 @@ export function createLinkingService(deps: LinkingDeps) {
           expiresAt: new Date(now.getTime() + codes.ttlMinutes * 60_000),
         },
       });
+      return { kind: 'code', codeId: created.id };
     });
+
+    let codeId: string;
+    if (decision.kind === 'trusted') {
+      const outcome = await link(user, decision.employeeId, { invitationId, codeId: null }, now);
+      if (outcome.kind === 'linked') return outcome;
+      // The state changed under us: fall back to the usual answer with a decoy code.
+      codeId = (await db.oneTimeCode.create({ data: { employeeId: null, telegramUserId: user.userId, chatId: user.chatId, channel, invitationId, createdAt: now, expiresAt: new Date(now.getTime() + codes.ttlMinutes * 60_000) } })).id;
+    } else codeId = decision.codeId;
     // Decoys go through the queue too: the job finds no employee and sends nothing.
-    await jobs.enqueue('deliver-code', { codeId: code.id }, { jobId: `code-${code.id}` });
+    await jobs.enqueue('deliver-code', { codeId }, { jobId: `code-${codeId}` });
     return { kind: 'code_sent' };
   }
 
@@ -203,10 +247,10 @@ export function createLinkingService(deps: LinkingDeps) {
   }
 
   /**
-   * One wrong try, counted atomically: concurrent entries (two instances, a redelivered webhook) each take their own
-   * step, and none past the limit. Null when the code was used up or replaced meanwhile.
+   * One try, counted atomically: concurrent entries each take their own step, and none past the limit. Null when
+   * the tries are used up, or the code was used or replaced meanwhile.
    */
-  async function countWrongTry(codeId: string): Promise<number | null> {
+  async function takeTry(codeId: string): Promise<number | null> {
     return db.$transaction(async (tx) => {
       const { count } = await tx.oneTimeCode.updateMany({
         where: { id: codeId, consumedAt: null, attempts: { lt: codes.maxAttempts } },
@@ -231,6 +275,11 @@ export function createLinkingService(deps: LinkingDeps) {
     if (code.expiresAt <= now) return { kind: 'expired' };
     if (code.attempts >= codes.maxAttempts) return { kind: 'too_many_attempts' };
 
+    // Every entry, right or wrong, takes one of the code's tries first, atomically: concurrent guesses (a second
+    // instance, a redelivered webhook) can never get more than the limit between them.
+    const attempts = await takeTry(code.id);
+    if (attempts === null) return { kind: 'too_many_attempts' };
+
     // A decoy costs the same HMAC and comparison as a real code, and then the same queries as a wrong one.
     if (code.employeeId && codeMatches(codes.secret, code.id, input, code.codeHash)) {
       const outcome = await link(user, code.employeeId, { invitationId: code.invitationId, codeId: code.id }, now);
@@ -242,7 +291,6 @@ export function createLinkingService(deps: LinkingDeps) {
     }
     if (!code.employeeId) codeMatches(codes.secret, code.id, input, null);
 
-    const attempts = await countWrongTry(code.id);
     if (await accountLocked(user.userId, now)) {
       // Locking ends this account's pending codes too: a lock with a live code in hand would be no lock.
       await db.oneTimeCode.updateMany({ where: { telegramUserId: user.userId, consumedAt: null }, data: { consumedAt: now } });
@@ -265,7 +313,8 @@ export function createLinkingService(deps: LinkingDeps) {
     try {
       return await db.$transaction(async (tx): Promise<LinkOutcome> => {
         if (options.codeId) {
-          const consumed = await tx.oneTimeCode.updateMany({ where: { id: options.codeId, consumedAt: null }, data: { consumedAt: now } });
+          // The try the right code took is handed back: only wrong codes count towards the account's lock.
+          const consumed = await tx.oneTimeCode.updateMany({ where: { id: options.codeId, consumedAt: null }, data: { consumedAt: now, attempts: { decrement: 1 } } });
           if (consumed.count === 0) return { kind: 'code_gone' };
         }
         const allowed = await tx.employee.updateMany({
@@ -303,37 +352,44 @@ export function createLinkingService(deps: LinkingDeps) {
   /**
    * The Telegram account and what it may do; read on every update, so access ends the moment HR's data says so.
    * A sign-in lock is not among the reasons: it stops new sign-ins, never a session that already proved itself.
+   * One SQL statement, roles included (see session-reader.ts).
    */
-  async function session(user: TelegramUser) {
+  async function session(user: TelegramUser): Promise<Session> {
+    const row = await readSession(user.userId);
     const now = clock.now();
-    const account = await db.telegramAccount.findUnique({
-      where: { telegramUserId: user.userId },
-      include: { employee: { include: { organization: { select: { name: true } }, department: { select: { name: true } } } } },
-    });
-    const employee = account?.employee ?? null;
     let access: Access = 'unlinked';
-    if (employee) {
-      const disabled = employee.cabinetState === CabinetState.DISABLED || isDismissed(employee.dismissedAt, now);
-      access = disabled ? 'disabled' : employee.cabinetState === CabinetState.ACTIVE ? 'linked' : 'unlinked';
+    let employee: SessionEmployee | null = null;
+    if (row?.employee_id) {
+      const cabinetState = row.cabinet_state as CabinetState;
+      const dismissedAt = row.dismissed_at ? new Date(`${row.dismissed_at}T00:00:00.000Z`) : null;
+      const disabled = cabinetState === CabinetState.DISABLED || isDismissed(dismissedAt, now);
+      access = disabled ? 'disabled' : cabinetState === CabinetState.ACTIVE ? 'linked' : 'unlinked';
+      if (access === 'linked') {
+        employee = {
+          id: row.employee_id,
+          firstName: row.first_name!,
+          fullName: fullName({ lastName: row.last_name!, firstName: row.first_name!, middleName: row.middle_name }),
+          personnelNumber: row.personnel_number!,
+          position: row.position,
+          organization: row.organization!,
+          department: row.department,
+          linkedAt: row.linked_at ? new Date(row.linked_at) : null,
+          // Read with the session on every update, never taken from what the update says (callback data).
+          roles: effectiveRoles({
+            cabinetState,
+            dismissedAt,
+            roles: row.roles.split(',').filter(Boolean).map((role) => ({ role: role as Role })),
+            responsibleFor: row.responsible ? { id: 1 } : null,
+          }, now),
+        };
+      }
     }
-    const pendingFresh = account?.pendingInputAt && now.getTime() - account.pendingInputAt.getTime() < PENDING_INPUT_TTL_MS;
+    const pendingFresh = row?.pending_input_at && now.getTime() - new Date(row.pending_input_at).getTime() < PENDING_INPUT_TTL_MS;
     return {
-      language: account?.language ?? null,
-      /** What the next text message answers, if the bot asked a question in the last few minutes. */
-      pendingInput: pendingFresh ? account!.pendingInput : null,
+      language: row?.language ?? null,
+      pendingInput: pendingFresh ? row!.pending_input : null,
       access,
-      employee: employee && access === 'linked'
-        ? {
-            id: employee.id,
-            firstName: employee.firstName,
-            fullName: fullName(employee),
-            personnelNumber: employee.personnelNumber,
-            position: employee.position,
-            organization: employee.organization.name,
-            department: employee.department?.name ?? null,
-            linkedAt: account!.linkedAt,
-          }
-        : null,
+      employee,
     };
   }
 
@@ -372,7 +428,8 @@ export function createLinkingService(deps: LinkingDeps) {
    * lifts the lock of every Telegram account that asked for this employee's code in the last day — in practice the
    * employee's own account after too many typos. Their pending codes end with it.
    */
-  async function unlock(employeeExternalId: string, actor: { apiTokenId: string | null }): Promise<boolean> {
+  async function unlock(actor: Actor, employeeExternalId: string): Promise<boolean> {
+    authorize(actor, 'employees.unlock');
     const employee = await db.employee.findUnique({ where: { externalId: employeeExternalId }, select: { id: true } });
     if (!employee) return false;
     const now = clock.now();
@@ -388,7 +445,7 @@ export function createLinkingService(deps: LinkingDeps) {
         await tx.oneTimeCode.updateMany({ where: { telegramUserId: { in: accounts }, consumedAt: null }, data: { consumedAt: now } });
         await tx.oneTimeCode.updateMany({ where: { telegramUserId: { in: accounts }, attempts: { gt: 0 } }, data: { attempts: 0 } });
       }
-      await audit(tx, { actorType: 'API_TOKEN', actorId: actor.apiTokenId, action: 'linking.unlock', entityType: 'Employee', entityId: employeeExternalId, details: { accounts: accounts.length } });
+      await audit(tx, { ...actorFields(actor), action: 'linking.unlock', entityType: 'Employee', entityId: employeeExternalId, details: { accounts: accounts.length } });
     });
     return true;
   }

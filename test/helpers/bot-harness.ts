@@ -1,7 +1,9 @@
+import { Api, type Transformer } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Update } from 'grammy/types';
 import { createBot } from '../../bot/index.ts';
-import { createTelegramNotifier } from '../../bot/notifier.ts';
+import { botDeps } from '../../bot/telegram.ts';
+import { createTelegramOutbound } from '../../bot/telegram-port.ts';
 import type { Channels } from '../../core/container.ts';
 import type { EmailMessage } from '../../core/delivery/email-sender.ts';
 import { createTranslator } from '../../core/i18n.ts';
@@ -13,6 +15,8 @@ export const BOT_INFO: UserFromGetMe = {
   can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false,
   has_topics_enabled: false, allows_users_to_create_topics: false,
 } as UserFromGetMe;
+
+const TOKEN = '42:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz';
 
 export interface ApiCall {
   method: string;
@@ -40,19 +44,15 @@ export const codeIn = (text: string): string => {
 
 /**
  * The real bot on a test database: updates are injected, every Bot API call is captured and answered with a
- * plausible result, and jobs are awaited before the next step.
+ * plausible result, and jobs are awaited before the next step. Calls of the bot (answers to updates) and of the
+ * Telegram port (jobs: payday notifications) land in the same list, as they would at Telegram.
  */
 export async function createBotHarness(kind: DbKind = 'pglite', options: TestAppOptions = {}) {
-  const t: TestApp = await createTestApp(kind, options);
   const translator = createTranslator();
   const calls: ApiCall[] = [];
   let failNext: { method: string; error: unknown } | undefined;
   const failChats = new Map<number, unknown>();
-  const bot = createBot(
-    { linking: t.container.services.linking, payslips: t.container.services.payslips, vacations: t.container.services.vacations, translator, logger: t.container.logger, codeTtlMinutes: t.config.codes.ttlMinutes },
-    { token: '42:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz', botInfo: BOT_INFO },
-  );
-  bot.api.config.use(async (_prev, method, payload) => {
+  const telegram: Transformer = async (_prev, method, payload) => {
     calls.push({ method, payload: payload as Record<string, unknown>, at: Date.now() });
     const chatFailure = failChats.get((payload as { chat_id?: number }).chat_id ?? -1);
     if (chatFailure && method === 'sendMessage') throw chatFailure;
@@ -64,10 +64,20 @@ export async function createBotHarness(kind: DbKind = 'pglite', options: TestApp
     const chatId = (payload as { chat_id?: number }).chat_id ?? 0;
     const result = method === 'sendMessage' || method === 'sendDocument'
       ? { message_id: calls.length, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private' }, text: (payload as { text?: string }).text }
-      : true;
+      : method === 'getMe' ? BOT_INFO : true;
     return { ok: true, result } as never;
+  };
+  const t: TestApp = await createTestApp(kind, {
+    ...options,
+    // The port of the jobs, on its own Api as in production, through the same captured Telegram.
+    telegram: (config, logger) => {
+      const api = new Api(TOKEN);
+      api.config.use(telegram);
+      return createTelegramOutbound(config, translator, logger, api)!;
+    },
   });
-  t.container.notifier.current = createTelegramNotifier(bot.api);
+  const bot = createBot(botDeps(t.container, translator, t.container.logger, t.config.codes.ttlMinutes), { token: TOKEN, botInfo: BOT_INFO });
+  bot.api.config.use(telegram);
 
   return {
     t,

@@ -8,7 +8,9 @@ const CODE = /^\s*(\d{3})\s?-?(\d{3})\s*$/;
 const EMAIL_LIKE = /@/;
 const PHONE_LIKE = /^[+\d\s()\-.]{7,}$/;
 
+/** Sign-in: /start (with an invitation token or without), a shared or typed contact, the code. Private chat only. */
 export const linkingFeature = new Composer<BotContext>();
+const chat = linkingFeature.chatType('private');
 
 /**
  * Which channels this Kabinet sends codes by, said to everyone alike: it depends on the configuration only, so
@@ -18,7 +20,7 @@ const channelsContext = (channels: CodeChannels): 'sms' | 'email' | undefined =>
   channels.sms === channels.email ? undefined : channels.sms ? 'sms' : 'email';
 const channelsNote = (ctx: BotContext) => ctx.t('linking:channels', { context: channelsContext(ctx.deps.linking.channels) });
 
-linkingFeature.command('start', async (ctx) => {
+chat.command('start', async (ctx) => {
   const payload = ctx.match.trim();
   if (payload) {
     await ctx.reply(ctx.t('linking:invitation_welcome'));
@@ -30,7 +32,7 @@ linkingFeature.command('start', async (ctx) => {
   await ctx.reply(`${ctx.t('linking:welcome')}\n\n${channelsNote(ctx)}`, { reply_markup: contactKeyboard(ctx.t) });
 });
 
-linkingFeature.on('message:contact', async (ctx) => {
+chat.on('message:contact', async (ctx) => {
   // Only the sender's own contact proves anything: a forwarded card of a colleague is refused.
   if (ctx.message.contact.user_id !== ctx.from.id) {
     return ctx.reply(ctx.t('linking:foreign_contact'), { reply_markup: contactKeyboard(ctx.t) });
@@ -41,7 +43,7 @@ linkingFeature.on('message:contact', async (ctx) => {
   await identify(ctx, { kind: 'phone', value: shared.startsWith('+') ? shared : `+${shared}`, verifiedContact: true });
 });
 
-linkingFeature.on('message:text', async (ctx, next) => {
+chat.on('message:text', async (ctx, next) => {
   const text = ctx.message.text.trim();
   if (text.startsWith('/')) return next();
   const code = CODE.exec(text);
@@ -98,6 +100,6 @@ async function welcomeLinked(ctx: BotContext, linked: Linked) {
     // The old account learns why it lost access; a failure here (it blocked the bot) must not undo the link.
     await ctx.api
       .sendMessage(Number(linked.previousChatId), ctx.deps.translator.t(linked.previousLanguage ?? ctx.language)('linking:linked_elsewhere'))
-      .catch((error: unknown) => ctx.deps.logger.warn({ err: safeError(error) }, 'could not tell the previous account'));
+      .catch((error: unknown) => ctx.logger.warn({ err: safeError(error) }, 'could not tell the previous account'));
   }
 }

@@ -8,6 +8,7 @@ const PDF_PASSWORD = 'pdf_password';
 /** Settings: the PDF password (asked for in the chat, the message deleted at once) and the language. */
 export function settingsFeature(labels: string[]) {
   const feature = new Composer<BotContext>();
+  const chat = feature.chatType('private');
 
   const show = async (ctx: BotContext) => {
     const employee = await linkedEmployee(ctx);
@@ -18,23 +19,23 @@ export function settingsFeature(labels: string[]) {
     keyboard.row().text(ctx.t('settings.language'), 'set:lang').text(ctx.t('settings.whoami'), 'set:whoami');
     await ctx.reply(`${ctx.t('settings.title')}\n\n${ctx.t(has ? 'settings.password_on' : 'settings.password_off')}`, { reply_markup: keyboard });
   };
-  feature.command('settings', show);
-  feature.hears(labels, show);
+  chat.command('settings', show);
+  chat.hears(labels, show);
 
-  feature.callbackQuery('set:pwd', async (ctx) => {
+  chat.callbackQuery('set:pwd', async (ctx) => {
     if (!(await linkedEmployee(ctx))) return;
     await ctx.deps.linking.setPendingInput(ctx.user, PDF_PASSWORD);
     await ctx.answerCallbackQuery();
     await ctx.reply(ctx.t('settings.ask_password'), { reply_markup: { force_reply: true } });
   });
-  feature.callbackQuery('set:pwd-clear', async (ctx) => {
+  chat.callbackQuery('set:pwd-clear', async (ctx) => {
     const employee = await linkedEmployee(ctx);
     if (!employee) return;
     await ctx.deps.payslips.clearPassword(employee.id);
     await ctx.answerCallbackQuery();
     await ctx.reply(ctx.t('settings.password_cleared'));
   });
-  feature.callbackQuery('set:lang', async (ctx) => {
+  chat.callbackQuery('set:lang', async (ctx) => {
     await ctx.answerCallbackQuery();
     await ctx.reply(ctx.t('language_choose'), { reply_markup: languageKeyboard() });
   });
@@ -46,7 +47,7 @@ export function settingsFeature(labels: string[]) {
  * password of six digits for a code. The message is deleted at once so the password does not stay in the chat.
  */
 export const pendingInputFeature = new Composer<BotContext>();
-pendingInputFeature.on('message:text', async (ctx, next) => {
+pendingInputFeature.chatType('private').on('message:text', async (ctx, next) => {
   if (ctx.kabinet.pendingInput !== PDF_PASSWORD || !ctx.kabinet.employee || ctx.message.text.startsWith('/')) return next();
   await ctx.deleteMessage().catch(() => undefined);
   const result = await ctx.deps.payslips.setPassword(ctx.kabinet.employee.id, ctx.message.text);

@@ -3,9 +3,10 @@ import { formatDate, formatQuantity } from '../../../core/pdf/format.ts';
 import type { BotContext } from '../../context.ts';
 import { linkedEmployee } from '../../filters/guards.ts';
 
-/** Vacation balance per type "as of the last payroll calculation", and planned vacations ahead. */
+/** Vacation balance per type "as of the last payroll calculation", and planned vacations ahead; private chat only. */
 export function vacationFeature(labels: string[]) {
   const feature = new Composer<BotContext>();
+  const chat = feature.chatType('private');
   const show = async (ctx: BotContext) => {
     const employee = await linkedEmployee(ctx);
     if (!employee) return;
@@ -28,7 +29,7 @@ export function vacationFeature(labels: string[]) {
     }
     await ctx.reply(lines.join('\n'));
   };
-  feature.command('vacation', show);
-  feature.hears(labels, show);
+  chat.command('vacation', show);
+  chat.hears(labels, show);
   return feature;
 }
