@@ -100,7 +100,7 @@ describe.each(DB_KINDS)('the session every update reads (%s)', (kind) => {
     expect(await session(staff[1]!.userId)).toMatchObject({ language: 'en', pendingInput: null });
   });
 
-  it('a "vacation balance" request costs three statements through the whole bot: the session and two reads', async () => {
+  it('a "vacation balance" request costs two statements through the whole bot: the session and one read', async () => {
     const translator = createTranslator();
     const bot = createBot(botDeps(container, translator, container.logger, 10), { token: '42:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz', botInfo: BOT_INFO });
     const calls: ApiCall[] = [];
@@ -112,6 +112,6 @@ describe.each(DB_KINDS)('the session every update reads (%s)', (kind) => {
     expect(calls.map((c) => c.method)).toEqual(['sendMessage']);
     expect(String(calls[0]!.payload.text)).toMatch(/Основной отпуск: 18,67 дня/);
     expect(db.statements.filter((s) => /telegram_accounts/.test(s))).toHaveLength(1);
-    expect(db.statements).toHaveLength(3);
+    expect(db.statements).toHaveLength(2);
   });
 });
