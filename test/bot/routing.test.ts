@@ -11,7 +11,7 @@ import { createBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
 import { DB_KINDS } from '../helpers/test-database.ts';
 
 /** Features that serve private chats only: none of them may ever take a group update. */
-const PRIVATE_FEATURES = ['access', 'pending-input', 'linking', 'account', 'payslips', 'vacations', 'settings', 'placeholders'];
+const PRIVATE_FEATURES = ['access', 'pending-input', 'linking', 'account', 'payslips', 'vacations', 'settings', 'certificates'];
 const PAYSLIP_ID = '019a0000-0000-7000-8000-000000000001';
 
 function logCapture() {

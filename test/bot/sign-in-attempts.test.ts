@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../bot/index.ts';
+import { botDeps } from '../../bot/telegram.ts';
 import { createTranslator } from '../../core/i18n.ts';
 import { createLinkingService } from '../../core/linking/linking.service.ts';
 import { PHONE, seedLinkingEmployees } from '../fixtures/linking-setup.ts';
@@ -34,7 +35,7 @@ describe.each(DB_KINDS)('wrong codes on %s', (kind) => {
     const replies: string[] = [];
     const { services, logger } = h.t.container;
     const bot = createBot(
-      { linking: services.linking, payslips: services.payslips, vacations: services.vacations, translator: createTranslator(), logger, codeTtlMinutes: h.t.config.codes.ttlMinutes },
+      botDeps(h.t.container, createTranslator(), logger, h.t.config.codes.ttlMinutes),
       { token: '42:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz', botInfo: BOT_INFO },
     );
     bot.api.config.use(async (_prev, method, payload) => {
