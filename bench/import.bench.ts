@@ -104,11 +104,11 @@ async function startServer(env: Record<string, string | undefined>): Promise<Ser
 // ───────────────────────── the client side ─────────────────────────
 
 /** POSTs a body given as chunks (written with backpressure) and returns the parsed answer. */
-function post(server: Server, name: string, contentType: string, chunks: Iterable<string | Buffer>): Promise<{ status: number; body: Summary }> {
+function post(server: Server, name: string, contentType: string, chunks: Iterable<string | Buffer>, headers: Record<string, string> = {}): Promise<{ status: number; body: Summary }> {
   return new Promise((resolve, reject) => {
     const request = http.request(`${server.address}/api/v1/imports/${name}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${server.token}`, 'content-type': contentType },
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': contentType, ...headers },
     }, (response) => {
       const parts: Buffer[] = [];
       response.on('data', (p: Buffer) => parts.push(p));
@@ -128,7 +128,7 @@ function post(server: Server, name: string, contentType: string, chunks: Iterabl
   });
 }
 
-interface Summary { status: string; total: number; created: number; updated: number; unchanged: number; rejected: number; rowsPerSecond: number | null }
+interface Summary { importId: string; status: string; processed: number; etaSeconds: number | null; total: number; created: number; updated: number; unchanged: number; rejected: number; rowsPerSecond: number | null }
 
 async function upload(server: Server, name: string, body: { json?: string; ndjson?: Iterable<string> }): Promise<Summary> {
   const res = body.json !== undefined
@@ -306,6 +306,60 @@ async function apiNdjson(server: Server, data: Data) {
   return { ms, rest, peak, year };
 }
 
+/** GET over loopback; resolves with the status and the time it took. */
+function timedGet(server: Server, path: string, auth = false): Promise<{ status: number; ms: number; body: string }> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const request = http.get(`${server.address}${path}`, { headers: auth ? { authorization: `Bearer ${server.token}` } : {} }, (response) => {
+      const parts: Buffer[] = [];
+      response.on('data', (p: Buffer) => parts.push(p));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, ms: performance.now() - start, body: Buffer.concat(parts).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+  });
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+/**
+ * `--async`: the year's payslips as one NDJSON request with `Prefer: respond-async`: answered 202 once spooled, then
+ * run in the background by the API process. Meanwhile /healthz is asked every 50 ms (latency percentiles) and the
+ * run's progress every second; the server's RSS at rest and its peak are sampled in the server.
+ */
+async function apiAsync(server: Server, data: Data) {
+  await upload(server, 'organizations', { ndjson: ndjsonChunks(data.organizations) });
+  await upload(server, 'departments', { ndjson: ndjsonChunks(data.departments) });
+  await upload(server, 'employees', { ndjson: ndjsonChunks(data.employees) });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const rest = (await server.memory()).rss;
+  // Asked from a process of its own: this one is busy making the upload's body, which would delay its own readings.
+  const poller = fork(SELF, ['--poll-healthz', server.address], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const polled = new Promise<{ latencies: number[]; failures: number }>((resolve) => poller.once('message', resolve));
+  const start = performance.now();
+  const accepted = await post(server, 'payslips', 'application/x-ndjson', ndjsonChunks((function* () { for (const p of data.periods) yield* data.payslipsFor(p); })()), { prefer: 'respond-async' });
+  if (accepted.status !== 202) throw new Error(`expected 202, got ${accepted.status} ${JSON.stringify(accepted.body).slice(0, 300)}`);
+  const acceptedMs = performance.now() - start;
+  const readings: Summary[] = [];
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const r = await timedGet(server, `/api/v1/imports/${accepted.body.importId}`, true);
+    const reading = JSON.parse(r.body) as Summary;
+    readings.push(reading);
+    console.log(`  ${seconds(performance.now() - start)}: ${reading.status} ${reading.processed.toLocaleString('en')} rows, ${reading.rowsPerSecond ?? '-'} rows/s, ETA ${reading.etaSeconds ?? '-'} s`);
+    if (reading.status !== 'RUNNING') break;
+  }
+  const ms = performance.now() - start;
+  poller.send('stop');
+  const { latencies, failures: healthFailures } = await polled;
+  const { peak } = await server.memory();
+  const sorted = latencies.sort((a, b) => a - b);
+  const final = readings.at(-1)!;
+  if (final.status !== 'SUCCEEDED' || final.rejected > 0) throw new Error(`async upload ended ${final.status} with ${final.rejected} rejected`);
+  const monotonic = readings.every((r, i) => i === 0 || r.processed >= readings[i - 1]!.processed);
+  return { ms, acceptedMs, rest, peak, readings: readings.length, monotonic, healthz: { n: sorted.length, failures: healthFailures, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN } };
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 const perSecond = (rows: number, ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString('en')} rows/s`;
@@ -321,6 +375,21 @@ async function main(): Promise<void> {
   const data = generateHrData({ employees, months });
   const rows = rowsOf(data);
   console.log(`PostgreSQL: ${employees} employees, ${months} months: ${rows.toLocaleString('en')} rows (employees + payslips + lines)`);
+  if (process.argv.includes('--async')) {
+    const result = await withDatabase(async (url) => {
+      const server = await startServer({ DATABASE_URL: url });
+      try {
+        return await apiAsync(server, data);
+      } finally {
+        await server.stop();
+      }
+    });
+    const h = result.healthz;
+    console.log(`API, NDJSON year in the background: 202 after ${seconds(result.acceptedMs)} (body spooled), SUCCEEDED after ${seconds(result.ms)}  ${perSecond(rows, result.ms)}; ${result.readings} progress readings, ${result.monotonic ? 'never decreasing' : 'DECREASING'}`);
+    console.log(`/healthz during it: ${h.n} answers, ${h.failures} failures; p50 ${h.p50.toFixed(1)} ms, p95 ${h.p95.toFixed(1)} ms, p99 ${h.p99.toFixed(1)} ms, max ${h.max.toFixed(1)} ms (target < 100 ms)`);
+    console.log(`API process RSS: at rest ${mb(result.rest)}, peak ${mb(result.peak)} (target < 400 MB)`);
+    return;
+  }
   if (process.argv.includes('--ndjson-only')) {
     // Just the NDJSON year and the server's memory (a quicker look than the whole comparison).
     const only = await withDatabase(async (url) => {
@@ -410,5 +479,22 @@ PGlite (embedded), ${pgliteEmployees} × ${months}: through the API (JSON per mo
   }
 }
 
-if (process.argv.includes('--serve')) await serve();
+/** `--poll-healthz <address>`: asks /healthz every 50 ms until told to stop, then sends back the latencies. */
+async function pollHealthz(address: string): Promise<void> {
+  const latencies: number[] = [];
+  let failures = 0;
+  let stop = false;
+  process.once('message', () => (stop = true));
+  const server = { address, token: '' } as Server;
+  while (!stop) {
+    const r = await timedGet(server, '/healthz').catch(() => ({ status: 0, ms: NaN }));
+    if (r.status === 200) latencies.push(r.ms);
+    else failures += 1;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  process.send!({ latencies, failures }, () => process.exit(0));
+}
+
+if (process.argv.includes('--poll-healthz')) await pollHealthz(process.argv[process.argv.indexOf('--poll-healthz') + 1]!);
+else if (process.argv.includes('--serve')) await serve();
 else await main();

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
@@ -66,17 +66,31 @@ export function useHashingJsonParser(app: FastifyInstance, bodyLimit: number): v
 }
 
 /**
+ * Hands an NDJSON upload over to work that outlives its request (an upload answered 202): the body is spooled to a
+ * temporary file first unless it already is, so the request can end, and the caller closes it when done.
+ */
+export async function detachNdjsonBody(request: FastifyRequest, body: NdjsonBody): Promise<{ body: NdjsonBody; close: () => Promise<void> }> {
+  const close = openSpools.get(request);
+  if (close) {
+    openSpools.delete(request);
+    return { body, close };
+  }
+  const spooled = await spool(body.stream);
+  return { body: new NdjsonBody(spooled.stream, spooled.bytes, body.maxLineBytes), close: spooled.close };
+}
+
+/**
  * Writes the body to a temporary file readable only by this user (it holds personal data), hashing it on the way,
  * and opens it for reading. The file's name is removed at once: the open handle keeps its content until closed,
  * and nothing is left on disk if the process dies.
  */
-async function spool(payload: Readable): Promise<{ stream: AsyncIterable<Uint8Array>; bytes: number; hash: string; close: () => Promise<void> }> {
+async function spool(payload: AsyncIterable<Uint8Array>): Promise<{ stream: AsyncIterable<Uint8Array>; bytes: number; hash: string; close: () => Promise<void> }> {
   const file = path.join(tmpdir(), `kabinet-upload-${randomBytes(12).toString('hex')}.ndjson`);
   const hash = createHash('sha256');
   let bytes = 0;
   try {
     await pipeline(
-      payload,
+      payload instanceof Readable ? payload : Readable.from(payload),
       async function* (chunks: AsyncIterable<Buffer>) {
         for await (const chunk of chunks) {
           hash.update(chunk);

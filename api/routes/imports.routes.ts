@@ -4,7 +4,7 @@ import Type from 'typebox';
 import { ApiScope, ImportStatus } from '../../core/db/generated/enums.ts';
 import { AppError } from '../../core/errors.ts';
 import { IMPORT_NAMES, IMPORTS, type ImportName, ndjsonSource, type ImportSummary } from '../../core/imports/index.ts';
-import { NDJSON, NdjsonBody } from '../plugins/json-body.ts';
+import { detachNdjsonBody, NDJSON, NdjsonBody } from '../plugins/json-body.ts';
 import { errorResponses, IdempotencyHeaders } from '../schemas/common.ts';
 
 /**
@@ -81,6 +81,18 @@ function envelopeValidator() {
   };
 }
 
+/**
+ * Whether an upload runs in the background (answered 202 with its run id) rather than within the request: asked
+ * for with `Prefer: respond-async`, or a body whose Content-Length exceeds IMPORT_ASYNC_THRESHOLD_MB. A chunked
+ * body of unknown length runs within the request unless asked.
+ */
+export function runsInBackground(request: FastifyRequest, thresholdBytes: number): boolean {
+  const prefer = request.headers.prefer;
+  if (typeof prefer === 'string' && /(?:^|[,;\s])respond-async(?:$|[,;\s])/i.test(prefer)) return true;
+  const length = Number(request.headers['content-length']);
+  return Number.isSafeInteger(length) && length > thresholdBytes;
+}
+
 export function localizeSummary(summary: ImportSummary, request: FastifyRequest) {
   const reason = (code: string) => request.t(`imports:row.${code}`);
   return {
@@ -90,7 +102,7 @@ export function localizeSummary(summary: ImportSummary, request: FastifyRequest)
   };
 }
 
-export function importRoutes(fastify: FastifyInstance): void {
+export function importRoutes(fastify: FastifyInstance, options: { asyncThresholdBytes: number }): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   for (const name of IMPORT_NAMES) {
     const definition = IMPORTS[name];
@@ -100,19 +112,38 @@ export function importRoutes(fastify: FastifyInstance): void {
       schema: {
         tags: ['imports'],
         summary: `Upload ${name}`,
-        description: `${DESCRIPTIONS[name]} Upserts keyed by the payroll system's ids; replaying an upload leaves the same state. Bad rows are reported in \`errors\` with their index and reason while good rows are stored; a value Kabinet can do without that it cannot read is left out and reported in \`warnings\`, and its row is stored.\n\nLarge uploads can be sent as \`${NDJSON}\`: one row (the same object as an item of \`items\`) per line, no envelope. The body is read and stored batch by batch as it arrives, so its size is not limited by API_BODY_LIMIT_MB (each line is, to at most 8 MB); a line that is not JSON is reported in \`errors\` with its line index and the other lines are stored. Watch a running upload with \`GET /imports?status=RUNNING\` and \`GET /imports/{id}\`.`,
+        description: `${DESCRIPTIONS[name]} Upserts keyed by the payroll system's ids; replaying an upload leaves the same state. Bad rows are reported in \`errors\` with their index and reason while good rows are stored; a value Kabinet can do without that it cannot read is left out and reported in \`warnings\`, and its row is stored.\n\nLarge uploads can be sent as \`${NDJSON}\`: one row (the same object as an item of \`items\`) per line, no envelope. The body is read and stored batch by batch as it arrives, so its size is not limited by API_BODY_LIMIT_MB (each line is, to at most 8 MB); a line that is not JSON is reported in \`errors\` with its line index and the other lines are stored. Watch a running upload with \`GET /imports?status=RUNNING\` and \`GET /imports/{id}\`.\n\nAn upload whose Content-Length exceeds IMPORT_ASYNC_THRESHOLD_MB (8 MB by default), or sent with \`Prefer: respond-async\`, is answered **202** as soon as its body has arrived, with the run's id (\`importId\`, also in \`Location\`) and its first progress; it goes on in the background and \`GET /imports/{id}\` follows it to SUCCEEDED or FAILED with the same report. An Idempotency-Key replays that 202.`,
         security: [{ bearer: [] }],
         headers: IdempotencyHeaders,
         consumes: ['application/json', NDJSON],
         body: Type.Object({ items: Type.Array(definition.rowSchema, { maxItems: MAX_ITEMS }) }),
-        response: { 200: ImportSummarySchema, ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
+        response: { 200: ImportSummarySchema, 202: ImportSummarySchema, ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const body: unknown = request.body;
+      const actor = { apiTokenId: request.principal!.tokenId };
+      if (runsInBackground(request, options.asyncThresholdBytes)) {
+        // The body is on disk (NDJSON, spooled) or parsed (the JSON envelope, within API_BODY_LIMIT_MB) before the
+        // answer, so nothing of it depends on the connection; the import run is the durable record.
+        const detached = body instanceof NdjsonBody ? await detachNdjsonBody(request, body) : undefined;
+        const rows = detached
+          ? ndjsonSource(detached.body.stream, { contentLength: detached.body.bytes, maxLineBytes: detached.body.maxLineBytes })
+          : (body as { items: unknown[] }).items;
+        let started;
+        try {
+          started = await request.services.imports.begin(definition, rows, actor, { detached: true, onSettled: detached?.close });
+        } catch (error) {
+          await detached?.close();
+          throw error;
+        }
+        const progress = await request.services.imports.get(started.importId);
+        reply.code(202).header('location', `/api/v1/imports/${started.importId}`);
+        return localizeSummary(progress!, request);
+      }
       const rows = body instanceof NdjsonBody
         ? ndjsonSource(body.stream, { contentLength: body.bytes, maxLineBytes: body.maxLineBytes })
         : (body as { items: unknown[] }).items;
-      const summary = await request.services.imports.run(definition, rows, { apiTokenId: request.principal!.tokenId });
+      const summary = await request.services.imports.run(definition, rows, actor);
       return localizeSummary(summary, request);
     });
   }

@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
+import type pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { PrismaClient } from './generated/client.ts';
 import { applyMigrations, pendingMigrations, type SqlExecutor } from './migrate.ts';
 import type { MigrationFile } from './migrations.ts';
+import { seedFromSnapshot } from './pglite-snapshot.ts';
 
 export type Db = PrismaClient;
 
@@ -38,8 +38,10 @@ export async function openDatabase(config: Config['database']): Promise<Database
   return config.kind === 'postgres' ? openPostgres(config.url) : openPglite(config.dataDir);
 }
 
-function openPostgres(url: string): Database {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+async function openPostgres(url: string): Promise<Database> {
+  // Loaded only for PostgreSQL: the embedded database's start-up does not pay for the driver (bench/README.md).
+  const [{ default: pgModule }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
+  const pool = new pgModule.Pool({ connectionString: url, max: 10 });
   // Idle clients can be cut by the server or a proxy; without a listener that would crash the process.
   pool.on('error', () => {});
   let presence: pg.Client | undefined;
@@ -64,7 +66,7 @@ function openPostgres(url: string): Database {
     ping: async () => void (await pool.query('SELECT 1')),
     async join(whileAlone) {
       if (presence) throw new Error('this process has already joined the database');
-      presence = new pg.Client({ connectionString: url, application_name: 'kabinet-presence' });
+      presence = new pgModule.Client({ connectionString: url, application_name: 'kabinet-presence' });
       // A dropped connection loses the presence lock; the worst outcome is that a process starting meanwhile treats
       // this one's running upload as interrupted (the upload still records its own result when it ends).
       presence.on('error', () => {});
@@ -94,6 +96,8 @@ async function openPglite(dataDir: string): Promise<Database> {
   // Before PGlite touches a file: nothing may ever write to a directory another process has open.
   const lock = await lockDataDir(dataDir);
   try {
+    // A first start copies the migrated snapshot made at install time instead of creating the database (see there).
+    await seedFromSnapshot(dataDir);
     const database = await databaseFromPglite(new PGlite(dataDir));
     return {
       ...database,

@@ -97,12 +97,60 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     input: RowSource | readonly unknown[],
     actor: { apiTokenId?: string | null },
   ): Promise<ImportSummary> {
+    return (await begin(definition, input, actor)).done;
+  }
+
+  /** Uploads being processed in the background by this process: shutdown waits for them (`drain`). */
+  const background = new Set<Promise<unknown>>();
+
+  /**
+   * Starts an upload and answers once its run is recorded, with its id: `done` settles when it has finished. With
+   * `detached`, the upload goes on in the background (a large upload answered with 202): its failure is recorded
+   * on the run and logged, never thrown, and `drain()` waits for it at shutdown.
+   */
+  async function begin<Row, Prepared>(
+    definition: ImportDefinition<Row, Prepared>,
+    input: RowSource | readonly unknown[],
+    actor: { apiTokenId?: string | null },
+    options: { detached?: boolean; onSettled?: () => Promise<void> | void } = {},
+  ): Promise<{ importId: string; done: Promise<ImportSummary> }> {
     const source = isRowSource(input) ? input : itemsSource(input);
     const now = clock.now();
-    const log = logger.child({ import: definition.kind });
     const importRun = await db.importRun.create({
       data: { kind: definition.kind, total: source.total, startedAt: now, apiTokenId: actor.apiTokenId ?? null },
     });
+    const done = execute(definition, source, actor, importRun, now).finally(() => options.onSettled?.());
+    if (options.detached) {
+      const settled = done.then(() => undefined, () => undefined);
+      background.add(settled);
+      void settled.finally(() => background.delete(settled));
+      // Recorded on the run and logged by `execute`; nobody awaits a detached upload's promise.
+      done.catch(() => undefined);
+    }
+    return { importId: importRun.id, done };
+  }
+
+  /** Waits (at most `timeoutMs`) for the uploads running in the background; true when none is left. */
+  async function drain(timeoutMs: number): Promise<boolean> {
+    if (background.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const all = Promise.all([...background]).then(() => true);
+    try {
+      return await Promise.race([all, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function execute<Row, Prepared>(
+    definition: ImportDefinition<Row, Prepared>,
+    source: RowSource,
+    actor: { apiTokenId?: string | null },
+    importRun: { id: string },
+    now: Date,
+  ): Promise<ImportSummary> {
+    const log = logger.child({ import: definition.kind });
     const ctx: ImportContext = { db, logger: log, now, newPayslips: new Map() };
     const errors = new CappedRows(MAX_REPORTED_ERRORS);
     const warnings = new CappedRows(MAX_REPORTED_WARNINGS);
@@ -275,7 +323,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     return records.map((r) => toProgress(r, at));
   };
 
-  return { run, get, list, publisher: deps.publisher };
+  return { run, begin, drain, get, list, publisher: deps.publisher };
 }
 
 export type ImportRunner = ReturnType<typeof createImportRunner>;
