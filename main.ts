@@ -63,6 +63,9 @@ async function main(): Promise<void> {
     : undefined;
   const http = server ? createHttpDrain(server) : undefined;
   if (server) {
+    // Fastify applies its timeouts only to a server it creates itself: set them on this one.
+    server.requestTimeout = config.http.requestTimeoutMs;
+    server.setTimeout(config.http.connectionTimeoutMs);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.http.port, config.http.host, resolve);
@@ -145,6 +148,17 @@ async function main(): Promise<void> {
         const { cut } = await http.drain(remainingMs() - SHUTDOWN_RESERVE_MS);
         if (cut > 0) logger.warn({ requests: cut }, 'requests still running at the shutdown deadline were cut; an upload among them is marked failed at the next start');
         await app.close();
+      },
+    },
+    // 2b. Uploads answered 202 and running in the background get what is left of the deadline; one still running
+    //     after it stays RUNNING and is marked failed at the next start (rows already counted are stored).
+    {
+      name: 'background uploads',
+      close: async ({ remainingMs }) => {
+        const container = await containerPromise.catch(() => undefined);
+        if (!container) return;
+        const finished = await container.services.imports.drain(Math.max(0, remainingMs() - SHUTDOWN_RESERVE_MS));
+        if (!finished) logger.warn('an upload running in the background was cut by the shutdown deadline; it is marked failed at the next start');
       },
     },
     // 3. Jobs and periodic tasks: running ones finish (a periodic task its queries: PGlite never answers a query cut

@@ -11,6 +11,7 @@ import { authenticate } from './plugins/auth.ts';
 import { useErrorHandler } from './plugins/error-handler.ts';
 import { useIdempotency } from './plugins/idempotency.ts';
 import { useHashingJsonParser } from './plugins/json-body.ts';
+import { lazySerializers, useLazyValidators } from './plugins/lazy-schemas.ts';
 import { useStrictBodyValidation } from './plugins/validation.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { auditRoutes } from './routes/audit.routes.ts';
@@ -70,12 +71,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // id: anything else (an e-mail, a phone) would be written to the log verbatim.
     requestIdHeader: false,
     genReqId: (request) => acceptedRequestId(request.headers['x-request-id']) ?? randomUUID(),
-    // Payroll uploads can run for a while.
-    connectionTimeout: 0,
-    requestTimeout: 0,
+    // Large uploads are answered 202 as soon as their body has arrived and run in the background (imports
+    // routes), so no request needs to outlive these; they bound slow or stalled clients.
+    connectionTimeout: config.http.connectionTimeoutMs,
+    requestTimeout: config.http.requestTimeoutMs,
     ...(deps.serverFactory ? { serverFactory: deps.serverFactory } : {}),
+    schemaController: lazySerializers(),
   });
   useStrictBodyValidation(app);
+  useLazyValidators(app);
   useHashingJsonParser(app, config.http.bodyLimitBytes);
   useErrorHandler(app, config.http.bodyLimitBytes);
 
@@ -110,7 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     v1.addHook('onRequest', authenticate);
     useIdempotency(v1);
-    importRoutes(v1);
+    importRoutes(v1, { asyncThresholdBytes: config.imports.asyncThresholdBytes });
     cabinetRoutes(v1);
     employeeRoutes(v1);
     payslipRoutes(v1);

@@ -1,14 +1,31 @@
 import type { Context } from 'grammy';
+import type { CalendarService } from '../core/calendar/calendar.service.ts';
+import type { CatalogueService } from '../core/certificates/catalogue.service.ts';
+import type { CertificateRequestService } from '../core/certificates/certificate-requests.service.ts';
+import type { HrChatService } from '../core/certificates/hr-chat.service.ts';
+import type { AdminServices } from '../core/admin/admin-module.ts';
+import type { PublishingService } from '../core/cabinet/publishing.service.ts';
 import type { Language, TFunction, Translator } from '../core/i18n.ts';
 import type { LinkingService, Session, TelegramUser } from '../core/linking/linking.service.ts';
 import type { Logger } from '../core/logger.ts';
 import type { PayslipService } from '../core/payslips/payslip.service.ts';
 import type { VacationService } from '../core/vacations/vacation.service.ts';
+import type { TelegramFiles } from './features/certificates/telegram-files.ts';
 
 export interface BotDeps {
   linking: LinkingService;
   payslips: PayslipService;
   vacations: VacationService;
+  /** Certificates and the HR queue (issue 9). */
+  certificates: CertificateRequestService;
+  catalogue: CatalogueService;
+  calendar: CalendarService;
+  hrChats: HrChatService;
+  /** Downloads what HR sends in reply to a request (tests answer it without the internet). */
+  files: TelegramFiles;
+  /** The admin's services (issue 10): status list, report, roles, invitations; publishing of cabinets. */
+  admin: AdminServices;
+  publishing: PublishingService;
   translator: Translator;
   logger: Logger;
   codeTtlMinutes: number;

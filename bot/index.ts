@@ -4,12 +4,14 @@ import { Bot, BotError, type Composer, type Context, GrammyError, type Middlewar
 import type { UserFromGetMe } from 'grammy/types';
 import { safeError, type Logger } from '../core/logger.ts';
 import type { BotContext, BotDeps } from './context.ts';
+import { adminFeature, adminMenuOnLink } from './features/admin/admin.feature.ts';
 import { accessFeature } from './features/account/access.feature.ts';
 import { accountFeature, accountLabels } from './features/account/account.feature.ts';
 import { groupsFeature } from './features/groups/groups.feature.ts';
 import { linkingFeature } from './features/linking/linking.feature.ts';
 import { payslipFeature } from './features/payslips/payslip.feature.ts';
-import { placeholdersFeature } from './features/placeholders.feature.ts';
+import { certificatesFeature } from './features/certificates/certificates.feature.ts';
+import { hrQueueFeature } from './features/certificates/hr-queue.feature.ts';
 import { pendingInputFeature, settingsFeature } from './features/settings/settings.feature.ts';
 import { unhandledFeature } from './features/unhandled.feature.ts';
 import { vacationFeature } from './features/vacations/vacation.feature.ts';
@@ -72,14 +74,17 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): Bot<BotCont
   const features = bot.errorBoundary(apologize);
   // Group chats first: each private feature below ignores them by itself, so their order does not matter to groups.
   features.use(feature('groups', groupsFeature));
+  features.use(feature('hr-queue', hrQueueFeature));
   features.use(feature('access', accessFeature));
   features.use(feature('pending-input', pendingInputFeature));
+  features.use(adminMenuOnLink);
   features.use(feature('linking', linkingFeature));
+  features.use(feature('admin', adminFeature));
   features.use(feature('account', accountFeature(accountLabels(deps.translator))));
   features.use(feature('payslips', payslipFeature(labels('payslip'))));
   features.use(feature('vacations', vacationFeature(labels('vacation'))));
   features.use(feature('settings', settingsFeature(labels('settings'))));
-  features.use(feature('placeholders', placeholdersFeature([...labels('certificates'), ...labels('requests')])));
+  features.use(feature('certificates', certificatesFeature({ order: labels('certificates'), mine: labels('requests') })));
   features.use(feature('unhandled', unhandledFeature));
 
   bot.catch((error) => apologize(error));

@@ -15,6 +15,7 @@ import {
   TelegramRefusedError,
   type TelegramPort,
 } from '../core/telegram/telegram-port.ts';
+import { createCommandMenus } from './commands.ts';
 import { createIntentRenderer } from './intent-renderer.ts';
 
 /**
@@ -27,7 +28,7 @@ const CHAT_INTERVAL_MS = 1000;
 /** Retries inside one call (flood control and Telegram's 5xx); beyond that a job retries later, with its backoff. */
 export const PORT_RETRY = { maxRetryAttempts: 4, maxDelaySeconds: 30 } as const;
 
-const UNPACED = new Set(['getMe', 'getWebhookInfo', 'setWebhook', 'deleteWebhook', 'getUpdates', 'setMyCommands', 'answerCallbackQuery']);
+const UNPACED = new Set(['getMe', 'getWebhookInfo', 'setWebhook', 'deleteWebhook', 'getUpdates', 'setMyCommands', 'deleteMyCommands', 'answerCallbackQuery']);
 
 /**
  * Every attempt waits for a slot of the gate, retries included (auto-retry sits outside this transformer): a burst
@@ -182,5 +183,6 @@ export function createTelegramOutbound(config: Config, translator: Translator, l
     logger,
   });
   const username = config.bot.enabled ? config.bot.username : undefined;
-  return { port: createTelegramPort({ api, gate, ...(username ? { username } : {}) }), render: createIntentRenderer(translator) };
+  const port = createTelegramPort({ api, gate, ...(username ? { username } : {}) });
+  return { port, render: createIntentRenderer(translator), menus: createCommandMenus(api, translator) };
 }

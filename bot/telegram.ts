@@ -8,6 +8,7 @@ import { safeError, type Logger } from '../core/logger.ts';
 import type { UpdateDeduplicator } from '../core/telegram/update-dedup.ts';
 import { setCommandMenus } from './commands.ts';
 import type { BotContext, BotDeps } from './context.ts';
+import { telegramFiles } from './features/certificates/telegram-files.ts';
 import { ALLOWED_UPDATES, createBot } from './index.ts';
 
 /**
@@ -48,7 +49,11 @@ export interface TelegramHandle {
 /** What the bot's features call, taken from the container. */
 export function botDeps(container: Container, translator: Translator, logger: Logger, codeTtlMinutes: number): BotDeps {
   const { services } = container;
-  return { linking: services.linking, payslips: services.payslips, vacations: services.vacations, translator, logger, codeTtlMinutes };
+  return {
+    linking: services.linking, payslips: services.payslips, vacations: services.vacations, admin: services.admin, publishing: services.publishing,
+    certificates: services.certificates, catalogue: services.catalogue, calendar: services.calendar, hrChats: services.hrChats, files: telegramFiles(),
+    translator, logger, codeTtlMinutes,
+  };
 }
 
 const sameSecret = (given: string | string[] | undefined, expected: string) => {

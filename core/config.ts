@@ -28,13 +28,22 @@ const EnvSchema = z.object({
   REDIS_URL: redisUrl.optional(),
   API_BODY_LIMIT_MB: z.coerce.number().positive().max(2048).default(256),
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  IMPORT_ASYNC_THRESHOLD_MB: z.coerce.number().min(0).max(2048).default(8),
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  HTTP_CONNECTION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().positive().default(72),
   IDEMPOTENCY_LEASE_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
   API_DOCS: bool.default(true),
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(3600).default(10),
+  ROLES: z
+    .string()
+    .transform((v) => v.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.enum(['api', 'bot', 'worker'])).min(1, 'name at least one of api, bot, worker'))
+    .default(['api', 'bot', 'worker']),
 
   BOT_TOKEN: z.string().regex(/^\d+:[\w-]{20,}$/, 'must look like 123456:ABC… (from @BotFather)').optional(),
   TELEGRAM_API_ROOT: z.string().url().optional(),
+  BOT_USERNAME: z.string().regex(/^@?[A-Za-z][A-Za-z0-9_]{3,31}$/, "the bot's @username, as BotFather gave it").optional(),
   WEBHOOK_URL: z.string().url().refine((v) => v.startsWith('https://'), 'Telegram calls webhooks over https only').optional(),
   WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, '16–256 of A-Z a-z 0-9 _ -').optional(),
 
@@ -62,6 +71,9 @@ const EnvSchema = z.object({
 
   PDF_PASSWORD_KEY: z.string().min(16, 'at least 16 characters').optional(),
   NOTIFY_RATE_PER_SECOND: z.coerce.number().int().min(1).max(30).default(25),
+  INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  INVITE_RATE_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(10),
+  INVITE_RESEND_INTERVAL_HOURS: z.coerce.number().int().min(0).max(24 * 90).default(24),
   TIMEZONE: z.string().refine((tz) => {
     try {
       new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -74,19 +86,26 @@ const EnvSchema = z.object({
 
 export type Env = z.input<typeof EnvSchema>;
 
+/** What a process does: serve the HTTP API, take Telegram updates, run jobs and periodic tasks. */
+export type ProcessRole = 'api' | 'bot' | 'worker';
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   isProduction: boolean;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
-  http: { host: string; port: number; bodyLimitBytes: number; docs: boolean };
+  /** Timeouts: a whole request must arrive within `requestTimeoutMs`; a connection idle that long is closed. */
+  http: { host: string; port: number; bodyLimitBytes: number; docs: boolean; requestTimeoutMs: number; connectionTimeoutMs: number };
   /** How long a stop (SIGTERM/SIGINT) may take: in-flight requests get most of it, then jobs and the database. */
   shutdownTimeoutMs: number;
+  /** ROLES: all three by default; with Redis, API/bot processes and workers may run apart (`npm run worker`). */
+  roles: ReadonlySet<ProcessRole>;
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
   redisUrl: string | undefined;
-  imports: { batchSize: number; idempotencyTtlHours: number; idempotencyLeaseMinutes: number };
+  /** `asyncThresholdBytes`: a larger upload is answered 202 at once and runs in the background. */
+  imports: { batchSize: number; idempotencyTtlHours: number; idempotencyLeaseMinutes: number; asyncThresholdBytes: number };
   bot:
     | { enabled: false }
-    | { enabled: true; token: string; apiRoot: string | undefined; webhook: { url: string; secret: string } | undefined };
+    | { enabled: true; token: string; apiRoot: string | undefined; username: string | undefined; webhook: { url: string; secret: string } | undefined };
   codes: {
     secret: string;
     ttlMinutes: number;
@@ -107,6 +126,14 @@ export interface Config {
     logCodesInDevelopment: boolean;
   };
   queuePrefix: string;
+  invitations: {
+    /** How long an invitation link works. */
+    ttlDays: number;
+    /** Invitation e-mails and SMS per second overall (their own pace: they are not Telegram messages). */
+    ratePerSecond: number;
+    /** A bulk invitation leaves out whoever was invited this recently. */
+    resendIntervalHours: number;
+  };
   payslips: {
     /** Key that encrypts employees' PDF passwords at rest. */
     passwordKey: string;
@@ -136,22 +163,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!e.SMS_PROVIDER && (e.SMSRU_API_ID || e.SMSC_LOGIN || e.SMS_API_URL)) problems.push('  SMS_PROVIDER: set it (smsru, smsc or http) to use the SMS settings given');
   if (e.NODE_ENV === 'production' && e.BOT_TOKEN && !e.CODE_SECRET) problems.push('  CODE_SECRET: required in production (keys the hashes of one-time codes)');
   if (e.NODE_ENV === 'production' && e.BOT_TOKEN && !e.PDF_PASSWORD_KEY) problems.push('  PDF_PASSWORD_KEY: required in production (encrypts the passwords employees set for their PDFs)');
+  const roles = new Set(e.ROLES);
+  // A process that leaves a role to others needs what they share: Redis for the jobs (without it they run in the
+  // process that queues them) and PostgreSQL (the embedded database admits one process). Else the role is nobody's.
+  if (roles.size < 3 && (!e.REDIS_URL || !e.DATABASE_URL)) {
+    const missing = [!e.REDIS_URL && 'REDIS_URL (the job queues they share)', !e.DATABASE_URL && 'DATABASE_URL (the embedded database admits one process)'].filter(Boolean).join(' and ');
+    problems.push(`  ROLES: ${e.ROLES.join(',')} leaves the other roles to other processes, which needs ${missing}; without them run api,bot,worker in one process (the default)`);
+  }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   const sms = smsSettings(e);
   return {
     env: e.NODE_ENV,
     isProduction: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: Math.round(e.API_BODY_LIMIT_MB * 1024 * 1024), docs: e.API_DOCS },
+    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: Math.round(e.API_BODY_LIMIT_MB * 1024 * 1024), docs: e.API_DOCS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000, connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT_SECONDS * 1000 },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    roles,
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: e.DATA_DIR },
     redisUrl: e.REDIS_URL,
-    imports: { batchSize: e.IMPORT_BATCH_SIZE, idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS, idempotencyLeaseMinutes: e.IDEMPOTENCY_LEASE_MINUTES },
+    imports: { batchSize: e.IMPORT_BATCH_SIZE, idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS, idempotencyLeaseMinutes: e.IDEMPOTENCY_LEASE_MINUTES,
+      asyncThresholdBytes: Math.round(e.IMPORT_ASYNC_THRESHOLD_MB * 1024 * 1024) },
     bot: e.BOT_TOKEN
       ? {
           enabled: true,
           token: e.BOT_TOKEN,
           apiRoot: e.TELEGRAM_API_ROOT,
+          username: e.BOT_USERNAME?.replace(/^@/, ''),
           // Derived from the token when not given, so every instance behind the webhook agrees without coordination.
           webhook: e.WEBHOOK_URL ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET ?? createHash('sha256').update(`webhook:${e.BOT_TOKEN}`).digest('hex').slice(0, 48) } : undefined,
         }
@@ -175,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       logCodesInDevelopment: e.NODE_ENV === 'development' && !e.SMTP_URL && !sms,
     },
     queuePrefix: e.QUEUE_PREFIX,
+    invitations: { ttlDays: e.INVITATION_TTL_DAYS, ratePerSecond: e.INVITE_RATE_PER_SECOND, resendIntervalHours: e.INVITE_RESEND_INTERVAL_HOURS },
     payslips: {
       passwordKey: e.PDF_PASSWORD_KEY ?? 'kabinet-development-pdf-password-key',
       notifyRatePerSecond: e.NOTIFY_RATE_PER_SECOND,

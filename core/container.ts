@@ -1,6 +1,10 @@
+import { createRoleService } from './access/roles.service.ts';
+import { createAdminModule } from './admin/admin-module.ts';
+import { requestMenuRefresh } from './admin/admin-roles.ts';
 import { createApiTokenService } from './api-tokens/api-token.service.ts';
 import { createCabinetSettingsService } from './cabinet/cabinet-settings.service.ts';
 import { createPublishingService } from './cabinet/publishing.service.ts';
+import { loadScope } from './cabinet/scope.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
@@ -12,19 +16,21 @@ import type { Translator } from './i18n.ts';
 import { createIdempotencyService } from './idempotency/idempotency.service.ts';
 import { createImportRunner } from './imports/index.ts';
 import { createInvitationService } from './invitations/invitation.service.ts';
+import { createCertificates } from './certificates/index.ts';
 import { createBullmqQueue } from './jobs/bullmq-queue.ts';
 import { createInProcessQueue } from './jobs/in-process-queue.ts';
 import type { JobDefinitions, JobQueue } from './jobs/job-definition.ts';
 import { createCodeDeliveryJob } from './linking/code-delivery.job.ts';
 import { codeChannels, createLinkingService } from './linking/linking.service.ts';
 import type { Logger } from './logger.ts';
-import type { Notifier } from './notify/notifier.ts';
-import { createLocalSendGate, createRedisSendGate } from './notify/send-gate.ts';
+import { createPeriodicJobs } from './periodic-jobs.ts';
 import { createPayslipNotificationJob } from './payslips/payslip-notification.job.ts';
-import { createPayslipPublisher } from './payslips/payslip-publisher.ts';
+import { createPayslipPublisher, type PayslipPublisher } from './payslips/payslip-publisher.ts';
 import { createPayslipService } from './payslips/payslip.service.ts';
 import { createPasswordBox } from './payslips/pdf-password.ts';
 import { loadPdfFonts } from './pdf/pdf-fonts.ts';
+import type { TelegramOutbound } from './telegram/intents.ts';
+import { createDatabaseUpdateDeduplicator, createRedisUpdateDeduplicator } from './telegram/update-dedup.ts';
 import { createVacationService } from './vacations/vacation.service.ts';
 
 export interface Channels {
@@ -46,8 +52,11 @@ export interface ServiceDeps {
   logger: Logger;
   translator: Translator;
   channels: Channels;
-  /** Filled in by the bot adapter once it exists; jobs use it to reach users. */
-  notifier: { current?: Notifier };
+  /**
+   * Outbound Telegram (the port and the bot's renderer of intents), built by the composition root of any process
+   * that has the bot token (bot/telegram-port.ts); undefined without a token. Jobs reach users only through it.
+   */
+  telegram?: TelegramOutbound;
   /** Overrides the queue choice (tests run both kinds explicitly). */
   jobQueue?: (definitions: JobDefinitions) => JobQueue;
   /** Overrides the delivery and notification retry schedules (tests). */
@@ -58,12 +67,30 @@ export interface ServiceDeps {
 
 /** Everything the adapters (API, bot, scripts, workers) call. Built once per process; holds no per-user state. */
 export function createServices(deps: ServiceDeps) {
-  const { database, config, logger, translator, channels, notifier } = deps;
+  const { database, config, logger, translator, channels, telegram } = deps;
   const clock = deps.clock ?? systemClock;
   const db = database.prisma;
-  const sendGate = config.redisUrl
-    ? createRedisSendGate({ url: config.redisUrl, key: `${config.queuePrefix}:send-gate`, max: config.payslips.notifyRatePerSecond, logger })
-    : createLocalSendGate(config.payslips.notifyRatePerSecond);
+  // Webhook updates already taken, by any instance (Telegram redelivers slow ones).
+  const telegramUpdates = config.redisUrl
+    ? createRedisUpdateDeduplicator({ url: config.redisUrl, keyPrefix: config.queuePrefix, logger })
+    : createDatabaseUpdateDeduplicator({ db, clock });
+  const idempotency = createIdempotencyService({
+    db, ttlHours: config.imports.idempotencyTtlHours, leaseMinutes: config.imports.idempotencyLeaseMinutes, clock,
+  });
+  const housekeeping = createHousekeeping({ db, idempotency, clock });
+  // The periodic jobs call the publisher, which needs the queue they are part of: it is handed over below.
+  let publisher: PayslipPublisher | undefined;
+  // Certificates and the HR queue: job definitions now, services once the queue exists.
+  const certificates = createCertificates({
+    db, timeZone: config.payslips.timeZone, logger, translator, fonts: loadPdfFonts, telegram, clock,
+    enabled: () => config.bot.enabled || telegram !== undefined,
+    retry: deps.deliveryRetry ? { attempts: 4, backoffMs: 50 } : undefined,
+  });
+  // Invitations, the admin's lists and reports, role menus, the audit reader (issue 10): jobs now, services below.
+  const admin = createAdminModule({
+    db, config, translator, channels, telegram, logger, clock, jobs: () => jobs, commandMenus: () => telegram?.menus,
+    retry: deps.deliveryRetry ? { attempts: 3, backoffMs: 20 } : undefined,
+  });
   const definitions: JobDefinitions = {
     'deliver-code': createCodeDeliveryJob({
       db,
@@ -77,28 +104,28 @@ export function createServices(deps: ServiceDeps) {
     }),
     'notify-payslip': createPayslipNotificationJob({
       db,
-      translator,
-      notifier: () => notifier.current,
-      gate: sendGate,
+      telegram,
       retry: deps.deliveryRetry ? { attempts: 4, backoffMs: 300 } : undefined,
       clock,
     }),
+    ...createPeriodicJobs({ housekeeping, telegramUpdates, publisher: () => publisher, logger }),
+    ...certificates.jobs,
+    ...admin.jobs,
   };
   const jobs = deps.jobQueue
     ? deps.jobQueue(definitions)
     : config.redisUrl
       ? createBullmqQueue({ url: config.redisUrl, prefix: config.queuePrefix, definitions, logger })
       : createInProcessQueue(definitions, logger);
-  const invitations = createInvitationService(db, clock);
-  const idempotency = createIdempotencyService({
-    db, ttlHours: config.imports.idempotencyTtlHours, leaseMinutes: config.imports.idempotencyLeaseMinutes, clock,
-  });
-  // Notifications need a bot: in a process without BOT_TOKEN (and so no notifier) new payslips stay silent.
-  const publisher = createPayslipPublisher({ db, jobs, enabled: () => config.bot.enabled || notifier.current !== undefined, logger, clock });
+  const invitations = createInvitationService(db, clock, { ttlDays: config.invitations.ttlDays });
+  const roles = createRoleService({ db, clock });
+  // Notifications need the bot token, in whichever process they are sent: every process with it has the port, and
+  // an upload is taken by a process that may well have no bot (an API-only instance).
+  publisher = createPayslipPublisher({ db, jobs, enabled: () => config.bot.enabled || telegram !== undefined, logger, clock });
   return {
     clock,
     jobs,
-    sendGate,
+    telegramUpdates,
     imports: createImportRunner({ db, logger, batchSize: config.imports.batchSize, publisher, clock }),
     /** Payday notifications: the outbox sweep re-queues what was claimed but never sent. */
     publisher,
@@ -109,14 +136,17 @@ export function createServices(deps: ServiceDeps) {
       passwords: createPasswordBox(config.payslips.passwordKey),
       timeZone: config.payslips.timeZone,
     }),
-    vacations: createVacationService(db),
-    cabinetSettings: createCabinetSettingsService(db),
+    vacations: createVacationService(db, clock),
+    cabinetSettings: createCabinetSettingsService(db, { clock, onRolesChanged: (ids) => requestMenuRefresh(jobs, ids, logger) }),
     publishing: createPublishingService(db, clock),
-    employees: createEmployeeDirectory(db),
-    apiTokens: createApiTokenService(db),
+    employees: createEmployeeDirectory({ db, scopeFilter: async () => (await loadScope(db)).where }),
+    apiTokens: createApiTokenService(db, clock),
+    roles,
+    admin: admin.services({ roles, invitations }),
     idempotency,
-    housekeeping: createHousekeeping({ db, idempotency, clock }),
+    housekeeping,
     invitations,
+    ...certificates.services(jobs),
     linking: createLinkingService({ db, jobs, codes: config.codes, invitations, channels: codeChannels(channels, config.delivery.logCodesInDevelopment), clock }),
   };
 }
@@ -128,7 +158,7 @@ export interface Container {
   logger: Logger;
   database: Database;
   services: Services;
-  notifier: { current?: Notifier };
+  telegram: TelegramOutbound | undefined;
   close(): Promise<void>;
 }
 
@@ -138,20 +168,22 @@ export function assembleContainer(
   config: Config,
   logger: Logger,
   translator: Translator,
-  options: { channels?: Channels; jobQueue?: ServiceDeps['jobQueue']; deliveryRetry?: ServiceDeps['deliveryRetry']; clock?: Clock } = {},
+  options: { channels?: Channels; jobQueue?: ServiceDeps['jobQueue']; deliveryRetry?: ServiceDeps['deliveryRetry']; clock?: Clock; telegram?: TelegramOutbound } = {},
 ): Container {
   const channels = options.channels ?? createChannels(config);
-  const notifier: Container['notifier'] = {};
-  const services = createServices({ database, config, logger, translator, channels, notifier, jobQueue: options.jobQueue, deliveryRetry: options.deliveryRetry, clock: options.clock });
+  const { telegram } = options;
+  const services = createServices({ database, config, logger, translator, channels, telegram, jobQueue: options.jobQueue, deliveryRetry: options.deliveryRetry, clock: options.clock });
   return {
     config,
     logger,
     database,
     services,
-    notifier,
+    telegram,
     close: async () => {
       await services.jobs.close();
-      await services.sendGate.close();
+      await telegram?.port.close();
+      await services.telegramUpdates.close();
+      await services.admin.close();
       channels.email?.close();
       await database.close();
     },
@@ -159,7 +191,7 @@ export function assembleContainer(
 }
 
 /** Opens the configured database, applies pending migrations, builds the services. */
-export async function createContainer(config: Config, logger: Logger, translator: Translator, options: { channels?: Channels } = {}): Promise<Container> {
+export async function createContainer(config: Config, logger: Logger, translator: Translator, options: { channels?: Channels; telegram?: TelegramOutbound } = {}): Promise<Container> {
   const database = await openDatabase(config.database);
   try {
     const applied = await database.migrate();

@@ -6,10 +6,10 @@ import { CODE_MEMORY_MS } from './linking/linking.service.ts';
 import { revokePendingSignIns } from './linking/sign-in-revocation.ts';
 
 /**
- * Periodic upkeep, safe to run from every process at once: forget Idempotency-Keys past their lifetime, delete
- * one-time code rows once the limits that count them (sends per contact, wrong codes per account: one day) no longer
- * look at them, and disable employees whose dismissal date, uploaded in advance, has now come — together with the
- * codes and invitations that could still have opened their cabinet.
+ * Periodic upkeep (a scheduled job run by one worker, see periodic-jobs.ts; safe to run twice all the same): forget
+ * Idempotency-Keys past their lifetime, delete one-time code rows once the limits that count them (sends per contact,
+ * wrong codes per account: one day) no longer look at them, and disable employees whose dismissal date, uploaded in
+ * advance, has now come — together with the codes and invitations that could still have opened their cabinet.
  */
 export function createHousekeeping(deps: { db: Db; idempotency: IdempotencyService; clock?: Clock }) {
   const { db, idempotency } = deps;
@@ -36,3 +36,5 @@ export function createHousekeeping(deps: { db: Db; idempotency: IdempotencyServi
   }
   return { run };
 }
+
+export type Housekeeping = ReturnType<typeof createHousekeeping>;

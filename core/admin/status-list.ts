@@ -17,6 +17,8 @@ export interface StatusFilter {
   departmentId?: string;
   /** Words of a name, or a personnel number fragment: every word must match. */
   search?: string;
+  /** One employee by payroll id (the bot's card of an employee). */
+  employeeId?: string;
 }
 
 /** Where the employee's newest invitation stands. */
@@ -29,6 +31,8 @@ export interface StatusListItem {
   position: string | null;
   organization: string;
   department: string | null;
+  /** The department's payroll id. */
+  departmentId: string | null;
   status: AdminStatus;
   hasPhone: boolean;
   hasEmail: boolean;
@@ -63,6 +67,7 @@ export function createStatusList(deps: { db: Db; clock?: Clock }) {
       if (!root) throw validationError('UNKNOWN_DEPARTMENT', { id: filter.departmentId });
       and.push({ departmentId: { in: [...(await departmentSubtrees(db, [root.id]))] } });
     }
+    if (filter.employeeId !== undefined) and.push({ externalId: filter.employeeId });
     for (const word of (filter.search ?? '').trim().split(/\s+/).filter(Boolean).slice(0, 5)) {
       and.push({
         OR: [
@@ -105,7 +110,7 @@ export function createStatusList(deps: { db: Db; clock?: Clock }) {
           externalId: true, personnelNumber: true, lastName: true, firstName: true, middleName: true, position: true,
           phone: true, email: true, cabinetState: true, dismissedAt: true, activatedAt: true,
           organization: { select: { name: true } },
-          department: { select: { name: true } },
+          department: { select: { name: true, externalId: true } },
           telegramAccount: { select: { blockedAt: true } },
           invitations: {
             where: { revokedAt: null },
@@ -130,6 +135,7 @@ export function createStatusList(deps: { db: Db; clock?: Clock }) {
           position: e.position,
           organization: e.organization.name,
           department: e.department?.name ?? null,
+          departmentId: e.department?.externalId ?? null,
           status: adminStatus({ ...e, blockedAt: e.telegramAccount?.blockedAt ?? null }, now),
           hasPhone: e.phone !== null,
           hasEmail: e.email !== null,

@@ -85,11 +85,14 @@ export function createInvitingService(deps: InvitingDeps) {
   }
 
   async function requireBotUsername(): Promise<string> {
+    let unreachable = false;
     const username = await deps.botUsername().catch((error: unknown) => {
       logger.warn({ err: safeError(error) }, 'could not learn the bot username');
+      unreachable = true;
       return undefined;
     });
-    if (!username) throw new AppError('BOT_USERNAME_UNKNOWN', 'unavailable');
+    // Telegram not answering getMe is worth a retry (503); no bot configured at all is the set-up's state (409).
+    if (!username) throw new AppError('BOT_USERNAME_UNKNOWN', unreachable ? 'unavailable' : 'conflict');
     return username;
   }
 

@@ -1,3 +1,4 @@
+import type { Role } from '../db/generated/enums.ts';
 import type { Language } from '../i18n.ts';
 import type { CertificateIntent } from './certificate-intents.ts';
 import type { InlineKeyboard, SentMessage, TelegramPort } from './telegram-port.ts';
@@ -59,6 +60,11 @@ export type IntentRenderer = (intent: TelegramIntent) => RenderedMessage;
 export interface TelegramOutbound {
   port: TelegramPort;
   render: IntentRenderer;
+  /**
+   * Per-person command menus (admins get theirs), for the refresh-commands job: core/admin's CommandMenus, spelled
+   * out here so that telegram/ does not import admin/ (which imports telegram/).
+   */
+  menus?: { refresh(target: { chatId: bigint; language: Language; roles: Role[] }): Promise<void> };
 }
 
 /** Renders the intent and sends it to its chat. Throws what the port throws (RecipientBlockedError, …). */

@@ -218,7 +218,7 @@ describe('creating cabinets without a bot', () => {
     try {
       await seedCompany(t, { employees: 2 });
       const res = await t.request({ method: 'POST', url: '/api/v1/admin/cabinets/create', token: t.tokens.admin, body: { employeeIds: ['emp-00002'] } });
-      expect(res.statusCode).toBe(503);
+      expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({ code: 'BOT_USERNAME_UNKNOWN', message: expect.stringContaining('BOT_TOKEN') });
       expect(await t.testDb.database.prisma.invitation.count()).toBe(0);
     } finally {

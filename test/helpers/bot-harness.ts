@@ -3,6 +3,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { Update } from 'grammy/types';
 import { createBot } from '../../bot/index.ts';
 import { botDeps } from '../../bot/telegram.ts';
+import { telegramFiles } from '../../bot/features/certificates/telegram-files.ts';
 import { createTelegramOutbound } from '../../bot/telegram-port.ts';
 import type { Channels } from '../../core/container.ts';
 import type { EmailMessage } from '../../core/delivery/email-sender.ts';
@@ -64,7 +65,9 @@ export async function createBotHarness(kind: DbKind = 'pglite', options: TestApp
     const chatId = (payload as { chat_id?: number }).chat_id ?? 0;
     const result = method === 'sendMessage' || method === 'sendDocument'
       ? { message_id: calls.length, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private' }, text: (payload as { text?: string }).text }
-      : method === 'getMe' ? BOT_INFO : true;
+      : method === 'getMe' ? BOT_INFO
+      : method === 'getFile' ? { file_id: (payload as { file_id: string }).file_id, file_unique_id: 'u', file_path: `documents/${(payload as { file_id: string }).file_id}` }
+      : true;
     return { ok: true, result } as never;
   };
   const t: TestApp = await createTestApp(kind, {
@@ -76,7 +79,16 @@ export async function createBotHarness(kind: DbKind = 'pglite', options: TestApp
       return createTelegramOutbound(config, translator, logger, api)!;
     },
   });
-  const bot = createBot(botDeps(t.container, translator, t.container.logger, t.config.codes.ttlMinutes), { token: TOKEN, botInfo: BOT_INFO });
+  // Files people send the bot (by file_id), served at the Bot API's file URL without the internet.
+  const files = new Map<string, Buffer>();
+  const fetched: string[] = [];
+  const fileFetch = (async (url: string | URL | Request) => {
+    const href = String(url);
+    fetched.push(href);
+    const data = files.get(href.split('/').at(-1)!);
+    return data ? new Response(new Uint8Array(data)) : new Response('not found', { status: 404 });
+  }) as typeof fetch;
+  const bot = createBot({ ...botDeps(t.container, translator, t.container.logger, t.config.codes.ttlMinutes), files: telegramFiles({ fetch: fileFetch }) }, { token: TOKEN, botInfo: BOT_INFO });
   bot.api.config.use(telegram);
 
   return {
@@ -84,6 +96,11 @@ export async function createBotHarness(kind: DbKind = 'pglite', options: TestApp
     bot,
     calls,
     prisma: t.testDb.database.prisma,
+    /** Makes a file available to the bot's download by its file_id; `fetched` lists the URLs it downloaded. */
+    serveFile(fileId: string, data: Buffer) {
+      files.set(fileId, data);
+    },
+    fetched,
     /** Makes every sendMessage to `chatId` fail with `error` (e.g. a 403 from a user who blocked the bot). */
     failChat(chatId: number, error: unknown) {
       failChats.set(chatId, error);

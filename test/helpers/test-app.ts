@@ -3,6 +3,7 @@ import { buildApp } from '../../api/app.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { assembleContainer, type Channels, type Container, type ServiceDeps } from '../../core/container.ts';
 import type { Clock } from '../../core/clock.ts';
+import type { TelegramOutbound } from '../../core/telegram/intents.ts';
 import { ApiScope } from '../../core/db/generated/enums.ts';
 import { createTranslator } from '../../core/i18n.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
@@ -28,6 +29,8 @@ export interface TestAppOptions {
   logger?: Logger;
   /** Where services read the time; defaults to the system clock. */
   clock?: Clock;
+  /** Outbound Telegram (the bot harness brings one whose Bot API is captured). */
+  telegram?: (config: Config, logger: Logger) => TelegramOutbound;
 }
 
 export async function createTestApp(kind: DbKind, options: TestAppOptions = {}): Promise<TestApp> {
@@ -36,7 +39,8 @@ export async function createTestApp(kind: DbKind, options: TestAppOptions = {}):
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const testDb = await createTestDatabase(kind);
   const translator = createTranslator();
-  const container = assembleContainer(testDb.database, config, logger, translator, { channels, jobQueue, deliveryRetry: { attempts: 3, backoffMs: 5 }, clock: options.clock });
+  const telegram = options.telegram?.(config, logger);
+  const container = assembleContainer(testDb.database, config, logger, translator, { channels, jobQueue, deliveryRetry: { attempts: 3, backoffMs: 5 }, clock: options.clock, ...(telegram ? { telegram } : {}) });
   const app = await buildApp({ config, logger, translator, container });
   await app.ready();
 
@@ -60,7 +64,8 @@ export async function createTestApp(kind: DbKind, options: TestAppOptions = {}):
     },
     close: async () => {
       await container.services.jobs.close();
-      await container.services.sendGate.close();
+      await container.telegram?.port.close();
+      await container.services.telegramUpdates.close();
       await app.close();
       await testDb.drop();
     },

@@ -1,4 +1,5 @@
 import type { Translator } from '../../../core/i18n.ts';
+import { stopBulkData } from './admin-callbacks.ts';
 import type { ActivationsIntent, InvitationProgressIntent, RenderedMessage } from '../../../core/telegram/intents.ts';
 
 /**
@@ -16,5 +17,8 @@ export function renderActivations(intent: ActivationsIntent, translator: Transla
 export function renderInvitationProgress(intent: InvitationProgressIntent, translator: Translator): RenderedMessage {
   const t = translator.t(intent.language, 'admin');
   const { total, sent, failed, remaining, cancelled } = intent;
-  return { text: t(`progress.${intent.status}`, { total, sent, failed, remaining, cancelled }) };
+  const text = t(`progress.${intent.status}`, { total, sent, failed, remaining, cancelled });
+  // While the run goes, the message has a Stop button (its press is checked against the presser's roles).
+  if (intent.status !== 'running') return { text };
+  return { text, keyboard: [[{ text: t('bot.stop'), callbackData: stopBulkData.pack({ batch: intent.batchId }) }]] };
 }
