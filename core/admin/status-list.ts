@@ -30,6 +30,8 @@ export interface StatusListItem {
   fullName: string;
   position: string | null;
   organization: string;
+  /** The organization's payroll id. */
+  organizationId: string;
   department: string | null;
   /** The department's payroll id. */
   departmentId: string | null;
@@ -109,7 +111,7 @@ export function createStatusList(deps: { db: Db; clock?: Clock }) {
         select: {
           externalId: true, personnelNumber: true, lastName: true, firstName: true, middleName: true, position: true,
           phone: true, email: true, cabinetState: true, dismissedAt: true, activatedAt: true,
-          organization: { select: { name: true } },
+          organization: { select: { name: true, externalId: true } },
           department: { select: { name: true, externalId: true } },
           telegramAccount: { select: { blockedAt: true } },
           invitations: {
@@ -134,6 +136,7 @@ export function createStatusList(deps: { db: Db; clock?: Clock }) {
           fullName: fullName(e),
           position: e.position,
           organization: e.organization.name,
+          organizationId: e.organization.externalId,
           department: e.department?.name ?? null,
           departmentId: e.department?.externalId ?? null,
           status: adminStatus({ ...e, blockedAt: e.telegramAccount?.blockedAt ?? null }, now),

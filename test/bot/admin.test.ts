@@ -125,6 +125,13 @@ describe.each(DB_KINDS)('the admin in Telegram (%s)', (kind) => {
     await press(admin.userId, '▶️');
     expect(textTo(admin.userId)).toMatch(/подразделение «ИТ»\. Найдено: 12, страница 2 из 2\./);
 
+    // And the whole organization's list, from a card on that page.
+    await press(admin.userId, /Айтишников11/);
+    await press(admin.userId, '🏢 Сотрудники организации');
+    expect(textTo(admin.userId)).toMatch(/^Сотрудники: Все, организация «ООО «Ромашка»»\. Найдено: 17, страница 1 из 2\./);
+    await press(admin.userId, '▶️');
+    expect(textTo(admin.userId)).toMatch(/организация «ООО «Ромашка»»\. Найдено: 17, страница 2 из 2\./);
+
     await h.send(textUpdate(admin.userId, '/admin T1'));
     // T1, T10, T11, T12: the personnel number matches as a fragment.
     expect(textTo(admin.userId)).toMatch(/поиск «T1»\. Найдено: 4/);

@@ -61,6 +61,8 @@ const choice = <T extends string>(values: readonly T[]): FieldCodec<T> => ({
 export const listData = callbackCodec('adl', { status: statusField, page: pageField, search: searchField });
 /** The employee list of one department (with its sub-departments): state filter, page, the department's payroll id. */
 export const departmentListData = callbackCodec('adf', { status: statusField, page: pageField, department: payrollIdField });
+/** The employee list of one organization: state filter, page, the organization's payroll id. */
+export const organizationListData = callbackCodec('ado', { status: statusField, page: pageField, organization: payrollIdField });
 /** Ticks (or unticks) an employee on the list message; the ticks live in that message's buttons. */
 export const tickData = callbackCodec('adt', { employee: payrollIdField });
 /** An employee's card. */
@@ -80,4 +82,4 @@ export const menuData = callbackCodec('adm', { action: choice(MENU_ACTIONS) });
 export const stopBulkData = callbackCodec('ads', { batch: uuidField });
 
 /** Any admin button, well formed or not (forged, stale): all go through the permission check first. */
-export const ANY_ADMIN_DATA = /^ad[lftexms](:|$)/;
+export const ANY_ADMIN_DATA = /^ad[lftexmso](:|$)/;

@@ -2,7 +2,7 @@ import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { ADMIN_STATUSES, type AdminStatus } from '../../../core/admin/employee-status.ts';
 import type { StatusCounts, StatusListItem } from '../../../core/admin/status-list.ts';
 import type { TFunction } from '../../../core/i18n.ts';
-import { cardData, departmentListData, fitsButton, type StatusFilterToken, listData, menuData, searchToken, tickData } from './admin-callbacks.ts';
+import { cardData, departmentListData, fitsButton, type StatusFilterToken, listData, menuData, organizationListData, searchToken, tickData } from './admin-callbacks.ts';
 
 /** One mark per state, as in the 1С guide's list (the green figure for someone who has come in). */
 export const MARKS: Record<AdminStatus, string> = { NOT_PUBLISHED: '⚪', PUBLISHED: '🔵', INVITED: '✉️', ACTIVE: '🟢', BLOCKED: '⛔', DISABLED: '✖️' };
@@ -41,13 +41,14 @@ export function homeScreen(t: TFunction, counts: StatusCounts): Screen {
 /** A page of the list: one line per employee, a button to open them and one to tick them. */
 export function listScreen(
   t: TFunction,
-  filter: { status: StatusFilterToken; search: string; department?: { id: string; name: string } },
+  filter: { status: StatusFilterToken; search: string; department?: { id: string; name: string }; organization?: { id: string; name: string } },
   page: { items: StatusListItem[]; page: number; pages: number; total: number },
 ): Screen {
   const search = searchToken(filter.search);
   const title = [
     filter.status !== 'ALL' ? `${MARKS[filter.status]} ${t(`admin:state.${filter.status}`)}` : t('admin:bot.everyone'),
     filter.department ? t('admin:bot.in_department', { department: filter.department.name }) : null,
+    filter.organization ? t('admin:bot.in_organization', { organization: filter.organization.name }) : null,
     search ? t('admin:bot.search_for', { search }) : null,
   ].filter(Boolean).join(', ');
   const lines = page.items.map((e) => `${MARKS[e.status]} ${e.fullName}, ${t('admin:bot.personnel_number', { number: e.personnelNumber })}${e.department ? `, ${e.department}` : ''}`);
@@ -59,8 +60,13 @@ export function listScreen(
   const rows: Button[][] = page.items
     .filter((e) => fitsButton(e.employeeId))
     .map((e) => [button(`${MARKS[e.status]} ${e.fullName}`, cardData.pack({ employee: e.employeeId })), button(UNTICKED, tickData.pack({ employee: e.employeeId }))]);
-  const department = filter.department;
-  const at = (p: number) => (department ? departmentListData.pack({ status: filter.status, page: p, department: department.id }) : listData.pack({ status: filter.status, page: p, search }));
+  const { department, organization } = filter;
+  const at = (p: number) =>
+    department
+      ? departmentListData.pack({ status: filter.status, page: p, department: department.id })
+      : organization
+        ? organizationListData.pack({ status: filter.status, page: p, organization: organization.id })
+        : listData.pack({ status: filter.status, page: p, search });
   const nav: Button[] = [];
   if (page.page > 1) nav.push(button('◀️', at(page.page - 1)));
   nav.push(button(`${page.page}/${page.pages} 🔄`, at(page.page)));

@@ -11,7 +11,7 @@ import { createCommandMenus } from '../../commands.ts';
 import type { BotContext } from '../../context.ts';
 import { actorOf, allowOnly, mayDo, requirePermission } from '../../filters/guards.ts';
 import {
-  ANY_ADMIN_DATA, cardData, departmentListData, type EmployeeAction, employeeActionData, fitsButton, listData, type MenuAction, menuData, searchToken, stopBulkData, tickData,
+  ANY_ADMIN_DATA, cardData, departmentListData, organizationListData, type EmployeeAction, employeeActionData, fitsButton, listData, type MenuAction, menuData, searchToken, stopBulkData, tickData,
 } from './admin-callbacks.ts';
 import { renderInvitationProgress } from './admin-intents.renderer.ts';
 import { button, homeScreen, listScreen, MARKS, PAGE_SIZE, type Screen, tickedIn, toggleTick, withConfirmRow } from './admin-screens.ts';
@@ -55,18 +55,21 @@ async function home(ctx: BotContext): Promise<void> {
   await show(ctx, homeScreen(ctx.t, counts));
 }
 
-async function list(ctx: BotContext, filter: { status: Parameters<typeof listScreen>[1]['status']; page: number; search: string; departmentId?: string }): Promise<void> {
+async function list(ctx: BotContext, filter: { status: Parameters<typeof listScreen>[1]['status']; page: number; search: string; departmentId?: string; organizationId?: string }): Promise<void> {
   const result = await refusing(ctx, () =>
     ctx.deps.admin.status.list(actor(ctx), {
       ...(filter.status !== 'ALL' ? { status: filter.status } : {}), ...(filter.search ? { search: filter.search } : {}),
-      ...(filter.departmentId ? { departmentId: filter.departmentId } : {}), page: filter.page, pageSize: PAGE_SIZE,
+      ...(filter.departmentId ? { departmentId: filter.departmentId } : {}),
+      ...(filter.organizationId ? { organizationId: filter.organizationId } : {}), page: filter.page, pageSize: PAGE_SIZE,
     }),
   );
   if (!result) return;
   const id = filter.departmentId;
   // The department's name as its own employees show it (the list also holds its sub-departments).
   const department = id ? { id, name: result.items.find((e) => e.departmentId === id)?.department ?? id } : undefined;
-  await show(ctx, listScreen(ctx.t, { status: filter.status, search: filter.search, ...(department ? { department } : {}) }, result));
+  const orgId = filter.organizationId;
+  const organization = orgId ? { id: orgId, name: result.items.find((e) => e.organizationId === orgId)?.organization ?? orgId } : undefined;
+  await show(ctx, listScreen(ctx.t, { status: filter.status, search: filter.search, ...(department ? { department } : {}), ...(organization ? { organization } : {}) }, result));
 }
 
 const skippedText = (ctx: BotContext, skipped: { reason: string }[]) => {
@@ -229,6 +232,9 @@ async function card(ctx: BotContext, employeeId: string, note?: string): Promise
     [published ? button(ctx.t('admin:bot.unpublish'), act('unp')) : button(ctx.t('admin:bot.publish'), act('pub'))],
     [button(ctx.t('admin:bot.invite'), act('inv')), button(ctx.t('admin:bot.create_cabinet'), act('cre'))],
   ];
+  if (fitsButton(e.organizationId)) {
+    rows.push([button(ctx.t('admin:bot.list_organization'), organizationListData.pack({ status: 'ALL', page: 1, organization: e.organizationId }))]);
+  }
   if (e.departmentId && fitsButton(e.departmentId)) {
     rows.push([button(ctx.t('admin:bot.list_department'), departmentListData.pack({ status: 'ALL', page: 1, department: e.departmentId }))]);
     rows.push([button(ctx.t('admin:bot.publish_department'), act('dpub')), button(ctx.t('admin:bot.unpublish_department'), act('dunp'))]);
@@ -312,6 +318,10 @@ buttons.callbackQuery(listData.filter, async (ctx) => list(ctx, listData.unpack(
 buttons.callbackQuery(departmentListData.filter, async (ctx) => {
   const { status, page, department } = departmentListData.unpack(ctx.callbackQuery.data)!;
   await list(ctx, { status, page, search: '', departmentId: department });
+});
+buttons.callbackQuery(organizationListData.filter, async (ctx) => {
+  const { status, page, organization } = organizationListData.unpack(ctx.callbackQuery.data)!;
+  await list(ctx, { status, page, search: '', organizationId: organization });
 });
 buttons.callbackQuery(tickData.filter, async (ctx) => {
   const { employee } = tickData.unpack(ctx.callbackQuery.data)!;
