@@ -56,7 +56,9 @@ export function feature(name: string, composer: Composer<BotContext>): Middlewar
 export function createBot(deps: BotDeps, options: CreateBotOptions): Bot<BotContext> {
   const bot = new Bot<BotContext>(options.token, {
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
-    client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) },
+    // A long poll lasts 30 s (the runner's default): a call still silent after 60 s is on a connection that died
+    // without a word (dropped packets), and is given up so polling starts afresh instead of waiting grammY's 500 s.
+    client: { timeoutSeconds: 60, ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) },
   });
   // 429 (flood control) and 5xx are retried after Telegram's retry_after; other errors surface. Not for
   // getUpdates: auto-retry's backoff doubles up to an hour between tries (and network errors are retried without
