@@ -1,6 +1,9 @@
 // What the CLI commands share when the embedded database is held by a running Kabinet.
 import { LOCAL_ADMIN_PREFIX, LOCAL_ADMIN_SECRET_HEADER } from '../api/routes/local-admin.routes.ts';
+import { bootstrap } from '../core/bootstrap.ts';
+import { createContainer, type Container } from '../core/container.ts';
 import { DataDirLockedError, type LockOwner } from '../core/db/data-dir-lock.ts';
+import { createTranslator } from '../core/i18n.ts';
 
 export { DataDirLockedError };
 
@@ -25,4 +28,29 @@ export async function callRunningKabinet<T>(admin: NonNullable<LockOwner['admin'
   });
   if (!response.ok) throw new Error(`the running Kabinet answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
+}
+
+/**
+ * Runs a CLI task on a container of its own, or, when a running Kabinet holds the embedded database, through that
+ * process's local endpoint (`remote`). A holder that takes no local commands gets the explanation and exit 1.
+ */
+export async function runCliTask<T>(
+  task: string,
+  work: { local(container: Container): Promise<T>; remote(admin: NonNullable<LockOwner['admin']>, owner: LockOwner): Promise<T> },
+): Promise<T> {
+  const { config, logger } = bootstrap({ LOG_LEVEL: 'warn' });
+  let container: Container;
+  try {
+    container = await createContainer(config, logger, createTranslator());
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error;
+    if (error.owner.admin) return work.remote(error.owner.admin, error.owner);
+    console.error(explainLocked(error, task, 'That process does not take local commands (it is not `npm start`, or it is still starting).'));
+    process.exit(1);
+  }
+  try {
+    return await work.local(container);
+  } finally {
+    await container.close();
+  }
 }

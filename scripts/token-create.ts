@@ -1,11 +1,8 @@
 // `npm run token:create -- --name zup --scope import[,admin,hr]`: creates an API token and prints it once.
 // With the embedded database held by a running Kabinet, the token is created by that process (local endpoint).
 import { parseArgs } from 'node:util';
-import { bootstrap } from '../core/bootstrap.ts';
-import { createContainer } from '../core/container.ts';
-import { createTranslator } from '../core/i18n.ts';
 import { ApiScope } from '../core/db/generated/enums.ts';
-import { callRunningKabinet, DataDirLockedError, explainLocked } from './cli-support.ts';
+import { callRunningKabinet, runCliTask } from './cli-support.ts';
 
 const { values } = parseArgs({
   options: { name: { type: 'string' }, scope: { type: 'string', multiple: true } },
@@ -21,21 +18,8 @@ const name = values.name;
 const print = ({ token, id }: { token: string; id: string }, via = '') =>
   console.log(`Token "${name}" (${scopes.join(', ').toLowerCase()}), id ${id}${via}. Shown once, keep it secret:\n\n${token}\n`);
 
-const { config, logger } = bootstrap({ LOG_LEVEL: 'warn' });
-let container: Awaited<ReturnType<typeof createContainer>>;
-try {
-  container = await createContainer(config, logger, createTranslator());
-} catch (error) {
-  if (!(error instanceof DataDirLockedError)) throw error;
-  if (error.owner.admin) {
-    print(await callRunningKabinet<{ token: string; id: string }>(error.owner.admin, '/api-tokens', { name, scopes }), `, created by the running Kabinet (pid ${error.owner.pid})`);
-    process.exit(0);
-  }
-  console.error(explainLocked(error, 'token:create', 'That process does not take local commands (it is not `npm start`, or it is still starting).'));
-  process.exit(1);
-}
-try {
-  print(await container.services.apiTokens.create(name, scopes as ApiScope[]));
-} finally {
-  await container.close();
-}
+await runCliTask('token:create', {
+  local: async (container) => print(await container.services.apiTokens.create(name, scopes as ApiScope[])),
+  remote: async (admin, owner) =>
+    print(await callRunningKabinet<{ token: string; id: string }>(admin, '/api-tokens', { name, scopes }), `, created by the running Kabinet (pid ${owner.pid})`),
+});

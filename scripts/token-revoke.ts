@@ -1,10 +1,7 @@
 // `npm run token:revoke -- --id <id>` or `-- --name <name>`: revokes an API token (by name: every token with it).
 // With the embedded database held by a running Kabinet, the token is revoked by that process (local endpoint).
 import { parseArgs } from 'node:util';
-import { bootstrap } from '../core/bootstrap.ts';
-import { createContainer } from '../core/container.ts';
-import { createTranslator } from '../core/i18n.ts';
-import { callRunningKabinet, DataDirLockedError, explainLocked } from './cli-support.ts';
+import { callRunningKabinet, runCliTask } from './cli-support.ts';
 
 const { values } = parseArgs({ options: { id: { type: 'string' }, name: { type: 'string' } } });
 if (Boolean(values.id) === Boolean(values.name)) {
@@ -20,23 +17,9 @@ const report = (revoked: { id: string; name: string }[], via = ''): boolean => {
   return revoked.length > 0;
 };
 
-const { config, logger } = bootstrap({ LOG_LEVEL: 'warn' });
-let container: Awaited<ReturnType<typeof createContainer>>;
-try {
-  container = await createContainer(config, logger, createTranslator());
-} catch (error) {
-  if (!(error instanceof DataDirLockedError)) throw error;
-  if (error.owner.admin) {
-    const { revoked } = await callRunningKabinet<{ revoked: { id: string; name: string }[] }>(error.owner.admin, '/api-tokens/revoke', selector);
-    process.exit(report(revoked, `, by the running Kabinet (pid ${error.owner.pid})`) ? 0 : 1);
-  }
-  console.error(explainLocked(error, 'token:revoke', 'That process does not take local commands (it is not `npm start`, or it is still starting).'));
-  process.exit(1);
-}
-let found = false;
-try {
-  found = report(await container.services.apiTokens.revokeMatching(selector));
-} finally {
-  await container.close();
-}
+const found = await runCliTask('token:revoke', {
+  local: async (container) => report(await container.services.apiTokens.revokeMatching(selector)),
+  remote: async (admin, owner) =>
+    report((await callRunningKabinet<{ revoked: { id: string; name: string }[] }>(admin, '/api-tokens/revoke', selector)).revoked, `, by the running Kabinet (pid ${owner.pid})`),
+});
 if (!found) process.exitCode = 1;

@@ -22,8 +22,8 @@ const TRANSLIT: Record<string, string> = {
 };
 const translit = (s: string) => [...s.toLowerCase()].map((c) => TRANSLIT[c] ?? c).join('');
 
-/** mulberry32: tiny seeded PRNG, so generated data is the same on every machine. */
-function prng(seed: number) {
+/** mulberry32: tiny seeded PRNG, so generated data (and the fuzz test's inputs) are the same on every machine. */
+export function prng(seed: number) {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -34,6 +34,7 @@ function prng(seed: number) {
   };
   return {
     next,
+    chance: (p: number) => next() < p,
     int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
     pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
   };

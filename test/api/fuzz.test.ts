@@ -1,29 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateHrData } from '../../prisma/seed/hr-generator.ts';
+import { generateHrData, prng } from '../../prisma/seed/hr-generator.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 import type { DbKind } from '../helpers/test-database.ts';
 
 // Malformed input must never answer 5xx: every route refuses it (4xx) or, for uploads, reports it per row.
 // Bounded and seeded: the same requests on every run, and a failure prints the request that caused it.
 
-/** mulberry32: a tiny seeded PRNG. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    chance: (p: number) => next() < p,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
-  };
-}
 type Rng = ReturnType<typeof prng>;
 
 const NASTY_STRINGS = [
