@@ -424,9 +424,10 @@ export function createLinkingService(deps: LinkingDeps) {
   }
 
   /**
-   * Admin action for an employee who cannot sign in: clears an employee-level lock (set by earlier versions), and
-   * lifts the lock of every Telegram account that asked for this employee's code in the last day — in practice the
-   * employee's own account after too many typos. Their pending codes end with it.
+   * Admin action for an employee who cannot sign in: clears an employee-level lock (set by earlier versions), ends
+   * the pending codes for this employee, and forgives the wrong codes typed against *this employee's* codes in the
+   * last day — in practice the employee's own typos. Only those: an account that also guessed at other employees'
+   * codes (or at decoys) keeps those failures, so unlocking one employee never frees a stranger who tried many.
    */
   async function unlock(actor: Actor, employeeExternalId: string): Promise<boolean> {
     authorize(actor, 'employees.unlock');
@@ -435,17 +436,11 @@ export function createLinkingService(deps: LinkingDeps) {
     const now = clock.now();
     await db.$transaction(async (tx) => {
       await tx.employee.update({ where: { id: employee.id }, data: { lockedAt: null, linkFailures: 0 } });
-      const askers = await tx.oneTimeCode.findMany({
-        where: { employeeId: employee.id, createdAt: { gte: ago(now, CODE_MEMORY_MS) } },
-        distinct: ['telegramUserId'],
-        select: { telegramUserId: true },
-      });
-      const accounts = askers.map((a) => a.telegramUserId);
-      if (accounts.length > 0) {
-        await tx.oneTimeCode.updateMany({ where: { telegramUserId: { in: accounts }, consumedAt: null }, data: { consumedAt: now } });
-        await tx.oneTimeCode.updateMany({ where: { telegramUserId: { in: accounts }, attempts: { gt: 0 } }, data: { attempts: 0 } });
-      }
-      await audit(tx, { ...actorFields(actor), action: 'linking.unlock', entityType: 'Employee', entityId: employeeExternalId, details: { accounts: accounts.length } });
+      const recent = { employeeId: employee.id, createdAt: { gte: ago(now, CODE_MEMORY_MS) } };
+      const askers = await tx.oneTimeCode.findMany({ where: recent, distinct: ['telegramUserId'], select: { telegramUserId: true } });
+      await tx.oneTimeCode.updateMany({ where: { ...recent, consumedAt: null }, data: { consumedAt: now } });
+      await tx.oneTimeCode.updateMany({ where: { ...recent, attempts: { gt: 0 } }, data: { attempts: 0 } });
+      await audit(tx, { ...actorFields(actor), action: 'linking.unlock', entityType: 'Employee', entityId: employeeExternalId, details: { accounts: askers.length } });
     });
     return true;
   }

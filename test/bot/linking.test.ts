@@ -239,6 +239,30 @@ describe('linking a Telegram account with a one-time code', () => {
     expect((await h.t.request({ method: 'POST', url: '/api/v1/employees/emp-404/unlock', token: h.t.tokens.admin })).statusCode).toBe(404);
   });
 
+  it("an employee's unlock forgives only the wrong codes typed against that employee's codes", async () => {
+    const STRANGER = USER + 7;
+    const wrongFor = (sms: { text: string }) => (codeIn(sms.text) === '000000' ? '111111' : '000000');
+    // A stranger guesses at two employees' codes: 3 wrong for emp-1, then 4 wrong for emp-4 — locked at 7.
+    await h.send(contactUpdate(STRANGER, '+79120000001', STRANGER));
+    for (let i = 0; i < 3; i++) await h.send(textUpdate(STRANGER, wrongFor(delivered.sms.at(-1)!)));
+    clock.advance(61_000);
+    await h.send(contactUpdate(STRANGER, '+79120000004', STRANGER));
+    for (let i = 0; i < 4; i++) await h.send(textUpdate(STRANGER, wrongFor(delivered.sms.at(-1)!)));
+    expect(h.lastTextTo(STRANGER)).toMatch(/С этого аккаунта Telegram введено слишком много неверных кодов/);
+
+    expect((await h.t.request({ method: 'POST', url: '/api/v1/employees/emp-1/unlock', token: h.t.tokens.admin })).statusCode).toBe(200);
+
+    // The 4 failures against emp-4 still count: 3 more wrong codes lock the stranger again (a full reset would allow 7).
+    clock.advance(61_000);
+    const sent = delivered.sms.length;
+    await h.send(contactUpdate(STRANGER, '+79120000001', STRANGER));
+    expect(delivered.sms).toHaveLength(sent + 1);
+    for (let i = 0; i < 2; i++) await h.send(textUpdate(STRANGER, wrongFor(delivered.sms.at(-1)!)));
+    expect(h.lastTextTo(STRANGER)).not.toMatch(/С этого аккаунта Telegram/);
+    await h.send(textUpdate(STRANGER, wrongFor(delivered.sms.at(-1)!)));
+    expect(h.lastTextTo(STRANGER)).toMatch(/С этого аккаунта Telegram введено слишком много неверных кодов/);
+  });
+
   it('lifts the lock by itself a day after the wrong codes', async () => {
     await h.send(textUpdate(USER, 'nobody@romashka.ru'));
     for (let i = 0; i < 5; i++) await h.send(textUpdate(USER, '000000'));
