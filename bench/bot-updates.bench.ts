@@ -1,4 +1,4 @@
-// `npm run bench:bot -- [updates] [concurrency] [rounds]` (BENCH_DB=postgres or pglite runs one database only): "vacation balance" requests of linked employees fed through the
+// `npm run bench:bot -- [updates] [concurrency] [rounds]` (BENCH_DB=postgres or pglite runs one database only; BENCH_ONLY=kabinet or minimal one bot): "vacation balance" requests of linked employees fed through the
 // whole bot (`bot.handleUpdate`: sequentialize, per-update logger, session, routing, the feature, i18n, the reply)
 // on PostgreSQL and on PGlite, beside a minimal grammY bot that does one indexed read and replies. Bot API calls are
 // answered by a capturing transformer (no network). Prints updates/s of both, the ratio, and SQL statements per
@@ -24,6 +24,8 @@ const UPDATES = Number(process.argv[2] ?? 3000);
 const CONCURRENCY = Number(process.argv[3] ?? 16);
 const USERS = 500;
 const ROUNDS = Number(process.argv[4] ?? 5);
+// BENCH_ONLY=kabinet|minimal runs the rounds of one bot only: for `node --cpu-prof`, whose profile should hold one.
+const ONLY = process.env.BENCH_ONLY;
 const TOKEN = '42:BENCH-TOKEN-abcdefghijklmnopqrstuvwxyz';
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 // Given, so neither bot calls getMe.
@@ -56,14 +58,20 @@ function minimalBot(db: Db): Bot {
   return bot;
 }
 
-/** Feeds updates with `CONCURRENCY` in flight (as the runner does for different chats); returns updates/s. */
-async function feed(bot: { handleUpdate(update: Update): Promise<void> }, updates: Update[]): Promise<number> {
+/**
+ * Feeds updates with `CONCURRENCY` in flight (as the runner does for different chats); returns updates/s and this
+ * process's CPU time per update in µs (the database server's is not in it). On a busy machine the CPU time moves
+ * far less than the rate.
+ */
+async function feed(bot: { handleUpdate(update: Update): Promise<void> }, updates: Update[]): Promise<{ rate: number; cpu: number }> {
   let next = 0;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < updates.length) await bot.handleUpdate(updates[next++]!);
   }));
-  return updates.length / ((performance.now() - start) / 1000);
+  const cpu = process.cpuUsage(cpuStart);
+  return { rate: updates.length / ((performance.now() - start) / 1000), cpu: (cpu.user + cpu.system) / updates.length };
 }
 
 async function measure(kind: 'postgres' | 'pglite', counting: CountingDatabase) {
@@ -95,12 +103,18 @@ async function measure(kind: 'postgres' | 'pglite', counting: CountingDatabase) 
   const minimalStatements = statements.length / 100;
 
   const rates = { minimal: [] as number[], full: [] as number[] };
+  const cpu = { minimal: [] as number[], full: [] as number[] };
+  const round = async (which: 'minimal' | 'full', bot: typeof full | typeof minimal) => {
+    const { rate, cpu: perUpdate } = await feed(bot, updates(UPDATES));
+    rates[which].push(rate);
+    cpu[which].push(perUpdate);
+  };
   replies = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    rates.minimal.push(await feed(minimal, updates(UPDATES)));
-    rates.full.push(await feed(full, updates(UPDATES)));
+  for (let r = 0; r < ROUNDS; r++) {
+    if (ONLY !== 'kabinet') await round('minimal', minimal);
+    if (ONLY !== 'minimal') await round('full', full);
   }
-  if (replies !== ROUNDS * UPDATES) throw new Error(`the full bot answered ${replies} of ${ROUNDS * UPDATES} updates`);
+  if (ONLY !== 'minimal' && replies !== ROUNDS * UPDATES) throw new Error(`the full bot answered ${replies} of ${ROUNDS * UPDATES} updates`);
   await container.close();
 
   // Rounds alternate between the two bots, so a busy neighbour slows both; the median and the best round of each
@@ -110,6 +124,7 @@ async function measure(kind: 'postgres' | 'pglite', counting: CountingDatabase) 
   return {
     kind, fullStatements, minimalStatements, rounds: rates,
     median: { minimal: median(rates.minimal), full: median(rates.full) },
+    cpu: { minimal: median(cpu.minimal), full: median(cpu.full) },
     best: { minimal: best(rates.minimal), full: best(rates.full) },
   };
 }
@@ -153,10 +168,10 @@ if (which !== 'postgres') results.push(await onPglite());
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)} %`;
 console.log(`\n${UPDATES} "vacation balance" updates per round, ${ROUNDS} rounds per bot, ${CONCURRENCY} in flight, ${USERS} linked employees\n`);
-console.log('| database | minimal bot, updates/s (median / best) | Kabinet, updates/s (median / best) | ratio (median / best) | SQL per update (Kabinet / minimal) |');
-console.log('|---|---|---|---|---|');
+console.log('| database | minimal bot, updates/s (median / best) | Kabinet, updates/s (median / best) | ratio (median / best) | Node CPU µs per update, median (Kabinet / minimal, ratio) | SQL per update (Kabinet / minimal) |');
+console.log('|---|---|---|---|---|---|');
 for (const r of results) {
-  console.log(`| ${r.kind} | ${fmt(r.median.minimal)} / ${fmt(r.best.minimal)} | ${fmt(r.median.full)} / ${fmt(r.best.full)} | ${pct(r.median.full, r.median.minimal)} / ${pct(r.best.full, r.best.minimal)} | ${r.fullStatements} / ${r.minimalStatements} |`);
+  console.log(`| ${r.kind} | ${fmt(r.median.minimal)} / ${fmt(r.best.minimal)} | ${fmt(r.median.full)} / ${fmt(r.best.full)} | ${pct(r.median.full, r.median.minimal)} / ${pct(r.best.full, r.best.minimal)} | ${fmt(r.cpu.full)} / ${fmt(r.cpu.minimal)}, ${pct(r.cpu.minimal, r.cpu.full)} | ${r.fullStatements} / ${r.minimalStatements} |`);
 }
 for (const r of results) console.log(`${r.kind} rounds: minimal ${r.rounds.minimal.map(fmt).join(', ')}; Kabinet ${r.rounds.full.map(fmt).join(', ')}`);
 console.log('target: Kabinet ≥ 50 % of the minimal bot');

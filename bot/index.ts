@@ -43,9 +43,9 @@ export function feature(name: string, composer: Composer<BotContext>): Middlewar
   return async (ctx, next) => {
     let passed = false;
     try {
-      await run(ctx, async () => {
+      await run(ctx, () => {
         passed = true;
-        await next();
+        return next();
       });
     } finally {
       if (!passed) ctx.handledBy ??= name;

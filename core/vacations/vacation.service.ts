@@ -18,41 +18,38 @@ export function byLeaveOrder(a: { typeCode: string; typeName: string }, b: { typ
   return main(a) - main(b) || a.typeName.localeCompare(b.typeName, 'ru') || a.typeCode.localeCompare(b.typeCode);
 }
 
-interface SummaryRow {
-  kind: 'B' | 'P';
-  type_code: string;
-  type_name: string;
-  as_of: Date | null;
-  entitled: string | null;
-  used: string | null;
-  remaining: string | null;
-  starts_on: Date | null;
-  ends_on: Date | null;
-  days: string | null;
-}
+/** `[type_code, type_name, as_of, entitled, used, remaining]` and `[type_name, starts_on, ends_on, days]`, as JSON. */
+type BalanceCells = [string, string, string, number, number, number];
+type PlannedCells = [string, string, string, number];
+
+/** A calendar date as PostgreSQL writes it in JSON ("2026-10-31"), as the UTC midnight the rest of Kabinet uses. */
+const utcDate = (day: string) => new Date(`${day}T00:00:00.000Z`);
 
 /**
  * An employee's vacation balance as of the last payroll calculation, and their planned vacations ahead. Read in one
- * statement: it answers a tap in the bot, where every round trip to the database shows.
+ * statement of one row: it answers a tap in the bot, where every round trip to the database shows, and each
+ * update pays for every row and column it brings back (PostgreSQL's planning of a `UNION`, Prisma's decoding of
+ * each cell). The two lists come as JSON text, parsed here, so both databases hand over the same shapes.
  */
 export function createVacationService(db: Db, clock: Clock = systemClock) {
   async function summary(employeeId: string): Promise<VacationSummary> {
     const now = clock.now();
     const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-    const rows = await db.$queryRaw<SummaryRow[]>`
-      SELECT 'B' AS kind, type_code, type_name, as_of, entitled_days::text AS entitled, used_days::text AS used,
-             remaining_days::text AS remaining, NULL::date AS starts_on, NULL::date AS ends_on, NULL::text AS days
-        FROM vacation_balances WHERE employee_id = ${employeeId}::uuid
-      UNION ALL
-      SELECT 'P', type_code, type_name, NULL::date, NULL::text, NULL::text, NULL::text, starts_on, ends_on, days::text
-        FROM planned_vacations WHERE employee_id = ${employeeId}::uuid AND ends_on >= ${today}::date
-      ORDER BY 1, 8`;
-    const balances = rows.filter((r) => r.kind === 'B').map((r) => ({ typeCode: r.type_code, typeName: r.type_name, asOf: r.as_of!, entitledDays: Number(r.entitled), usedDays: Number(r.used), remainingDays: Number(r.remaining) }));
+    const [row] = await db.$queryRaw<{ balances: string | null; planned: string | null }[]>`
+      SELECT (SELECT json_agg(json_build_array(type_code, type_name, as_of, entitled_days, used_days, remaining_days))::text
+                FROM vacation_balances WHERE employee_id = ${employeeId}::uuid) AS balances,
+             (SELECT json_agg(json_build_array(type_name, starts_on, ends_on, days) ORDER BY starts_on, type_name)::text
+                FROM planned_vacations WHERE employee_id = ${employeeId}::uuid AND ends_on >= ${today}::date) AS planned`;
+    const balances = (row?.balances ? (JSON.parse(row.balances) as BalanceCells[]) : []).map(([typeCode, typeName, asOf, entitledDays, usedDays, remainingDays]) => ({
+      typeCode, typeName, asOf: utcDate(asOf), entitledDays: Number(entitledDays), usedDays: Number(usedDays), remainingDays: Number(remainingDays),
+    }));
     const asOf = balances.reduce<Date | null>((latest, b) => (!latest || b.asOf > latest ? b.asOf : latest), null);
     return {
       asOf,
       balances: balances.sort(byLeaveOrder).map(({ typeName, entitledDays, usedDays, remainingDays }) => ({ typeName, entitledDays, usedDays, remainingDays })),
-      planned: rows.filter((r) => r.kind === 'P').map((r) => ({ typeName: r.type_name, startsOn: r.starts_on!, endsOn: r.ends_on!, days: Number(r.days) })),
+      planned: (row?.planned ? (JSON.parse(row.planned) as PlannedCells[]) : []).map(([typeName, startsOn, endsOn, days]) => ({
+        typeName, startsOn: utcDate(startsOn), endsOn: utcDate(endsOn), days: Number(days),
+      })),
     };
   }
   return { summary };

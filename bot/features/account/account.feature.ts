@@ -1,4 +1,4 @@
-import { Composer } from 'grammy';
+import { Composer } from '../../composer.ts';
 import { LANGUAGES, type Language } from '../../../core/i18n.ts';
 import type { BotContext } from '../../context.ts';
 import { languageKeyboard, mainMenu, menuLabels } from '../../keyboards.ts';

@@ -1,4 +1,5 @@
-import { Composer, InputFile, type MiddlewareFn } from 'grammy';
+import { InputFile, type MiddlewareFn } from 'grammy';
+import { Composer } from '../../composer.ts';
 import type { InlineKeyboardButton } from 'grammy/types';
 import type { EmployeeActor } from '../../../core/access/actor.ts';
 import type { Permission } from '../../../core/access/permissions.ts';

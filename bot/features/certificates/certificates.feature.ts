@@ -1,4 +1,4 @@
-import { Composer } from 'grammy';
+import { Composer } from '../../composer.ts';
 import type { BotContext } from '../../context.ts';
 import { myRequestsFeature } from './my-requests.feature.ts';
 import { orderFeature } from './order.feature.ts';

@@ -1,4 +1,5 @@
-import { Composer, InlineKeyboard } from 'grammy';
+import { InlineKeyboard } from 'grammy';
+import { Composer } from '../../composer.ts';
 import type { EmployeeActor } from '../../../core/access/actor.ts';
 import type { ResolvedField } from '../../../core/certificates/certificate-fields.ts';
 import { formatFieldValue, parseFieldValue } from '../../../core/certificates/certificate-fields.ts';

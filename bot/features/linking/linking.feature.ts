@@ -1,4 +1,4 @@
-import { Composer } from 'grammy';
+import { Composer } from '../../composer.ts';
 import type { CodeChannels, Identification, IdentifyResult, Linked, VerifyResult } from '../../../core/linking/linking.service.ts';
 import { safeError } from '../../../core/logger.ts';
 import type { BotContext } from '../../context.ts';

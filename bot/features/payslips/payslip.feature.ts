@@ -1,4 +1,5 @@
-import { Composer, InlineKeyboard, InputFile } from 'grammy';
+import { InlineKeyboard, InputFile } from 'grammy';
+import { Composer } from '../../composer.ts';
 import type { PayslipListItem } from '../../../core/payslips/payslip.service.ts';
 import { formatPeriod } from '../../../core/pdf/format.ts';
 import type { BotContext } from '../../context.ts';

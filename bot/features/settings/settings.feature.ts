@@ -1,4 +1,5 @@
-import { Composer, InlineKeyboard } from 'grammy';
+import { InlineKeyboard } from 'grammy';
+import { Composer } from '../../composer.ts';
 import type { BotContext } from '../../context.ts';
 import { languageKeyboard } from '../../keyboards.ts';
 import { linkedEmployee } from '../../filters/guards.ts';

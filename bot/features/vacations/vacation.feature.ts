@@ -1,4 +1,4 @@
-import { Composer } from 'grammy';
+import { Composer } from '../../composer.ts';
 import { formatDate, formatQuantity } from '../../../core/pdf/format.ts';
 import type { BotContext } from '../../context.ts';
 import { linkedEmployee } from '../../filters/guards.ts';
