@@ -72,6 +72,12 @@ async function main(): Promise<void> {
     });
   }
 
+  // PGlite compiles its WebAssembly off the main thread and reads its files meanwhile: begun now, that overlaps with
+  // loading the API's modules below instead of following it.
+  const databasePromise = import('./core/db/database.ts').then(({ openDatabase }) => openDatabase(config.database));
+  // Handled where the container is built; until then a failure must not count as unhandled.
+  databasePromise.catch(() => undefined);
+
   const [{ buildApp }, { createContainer }, { createTranslator }, { failInterruptedImports }, { checkRedisForQueues }, telegramModules] = await Promise.all([
     import('./api/app.ts'),
     import('./core/container.ts'),
@@ -87,7 +93,7 @@ async function main(): Promise<void> {
   // Outbound Telegram for every role: an API instance's uploads and a worker's jobs reach users without a bot.
   const telegram = telegramModules ? telegramModules[1].createTelegramOutbound(config, translator, logger) : undefined;
 
-  const containerPromise = createContainer(config, logger, translator, telegram ? { telegram } : {}).then(async (container) => {
+  const containerPromise = createContainer(config, logger, translator, { database: databasePromise, ...(telegram ? { telegram } : {}) }).then(async (container) => {
     const { database } = container;
     // Uploads of a process that is gone stay RUNNING for ever; say what happened to them. Done before this process
     // takes requests, and while no other process can start one (see Database.join).
@@ -150,15 +156,15 @@ async function main(): Promise<void> {
         await app.close();
       },
     },
-    // 2b. Uploads answered 202 and running in the background get what is left of the deadline; one still running
-    //     after it stays RUNNING and is marked failed at the next start (rows already counted are stored).
+    // 2b. Uploads answered 202 that this worker is running get what is left of the deadline; one still running after
+    //     it keeps its body staged and is taken over by a worker once its lease passes (core/imports/import-job.ts).
     {
       name: 'background uploads',
       close: async ({ remainingMs }) => {
         const container = await containerPromise.catch(() => undefined);
         if (!container) return;
         const finished = await container.services.imports.drain(Math.max(0, remainingMs() - SHUTDOWN_RESERVE_MS));
-        if (!finished) logger.warn('an upload running in the background was cut by the shutdown deadline; it is marked failed at the next start');
+        if (!finished) logger.warn('an upload running in the background was cut by the shutdown deadline; a worker runs it again once its lease has passed');
       },
     },
     // 3. Jobs and periodic tasks: running ones finish (a periodic task its queries: PGlite never answers a query cut
@@ -193,9 +199,14 @@ async function main(): Promise<void> {
   if (roles.has('worker')) {
     if (config.redisUrl) void checkRedisForQueues(config.redisUrl, logger);
     if (!bot) logger.warn('This worker has no BOT_TOKEN: payday notifications queued by other processes fail here until it has one.');
-    await container.services.jobs.startWorkers();
-    if (stopping) return;
-    logger.info({ jobs: container.services.jobs.kind }, 'worker running jobs and periodic tasks');
+    // With Redis down at start the workers wait for it (the queue logs the outage): the bot must not wait with them.
+    // Its jobs wait in their outbox rows, or in Redis once it is back.
+    void container.services.jobs.startWorkers().then(
+      () => {
+        if (!stopping) logger.info({ jobs: container.services.jobs.kind }, 'worker running jobs and periodic tasks');
+      },
+      (error: unknown) => logger.error({ err: safeError(error) }, 'job workers could not start'),
+    );
   }
 
   if (!roles.has('bot')) return;

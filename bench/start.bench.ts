@@ -1,4 +1,4 @@
-// `npm run bench:start [-- <runs>]`: how long `npm start` (the same command: node --import tsx main.ts) takes to
+// `npm run bench:start [-- <runs>]`: how long `npm start` (the same command, from package.json, without npm) takes to
 // answer /healthz and to be ready (/readyz 200), on an empty data directory and on an existing one; median of
 // <runs> (5) each. Embedded PGlite, no bot token, no Redis: what a newcomer's first `npm start` does.
 import { spawn } from 'node:child_process';
@@ -8,10 +8,13 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmScript } from '../test/helpers/kabinet-process.ts';
 
 type Run = { healthz: number; readyz: number; cpu: number };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** What `npm start` runs, without npm (BENCH_START='--import tsx main.ts' measures the sources through tsx). */
+const START = process.env.BENCH_START?.split(' ').filter(Boolean) ?? npmScript('start');
 
 const freePort = () => new Promise<number>((resolve, reject) => {
   const s = createServer();
@@ -37,7 +40,7 @@ async function once(dataDir: string): Promise<Run> {
   const env: Record<string, string> = { ...process.env as Record<string, string>, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' };
   for (const key of ['DATABASE_URL', 'REDIS_URL', 'BOT_TOKEN', 'ROLES']) delete env[key];
   const start = performance.now();
-  const child = spawn(process.execPath, [...(process.env.BENCH_START_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_START_FLAGS ?? '').split(' ').filter(Boolean), ...START], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let healthz = NaN;
   let readyz = NaN;

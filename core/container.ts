@@ -14,7 +14,10 @@ import { createEmployeeDirectory } from './employees/employee-directory.ts';
 import { createHousekeeping } from './housekeeping.ts';
 import type { Translator } from './i18n.ts';
 import { createIdempotencyService } from './idempotency/idempotency.service.ts';
-import { createImportRunner } from './imports/index.ts';
+import { createImportRunner, type ImportRunner } from './imports/index.ts';
+import { createStagedImports } from './imports/import-job.ts';
+import { MAX_NDJSON_LINE_BYTES } from './imports/row-source.ts';
+import { createUploadStaging } from './imports/upload-staging.ts';
 import { createInvitationService } from './invitations/invitation.service.ts';
 import { createCertificates } from './certificates/index.ts';
 import { createBullmqQueue } from './jobs/bullmq-queue.ts';
@@ -77,7 +80,15 @@ export function createServices(deps: ServiceDeps) {
   const idempotency = createIdempotencyService({
     db, ttlHours: config.imports.idempotencyTtlHours, leaseMinutes: config.imports.idempotencyLeaseMinutes, clock,
   });
-  const housekeeping = createHousekeeping({ db, idempotency, clock });
+  const uploadStaging = createUploadStaging({ db, clock, postgresUrl: database.kind === 'postgres' && config.database.kind === 'postgres' ? config.database.url : undefined });
+  const housekeeping = createHousekeeping({ db, idempotency, uploads: uploadStaging, clock });
+  // Large uploads: the API stages them, a worker's job runs them with the import runner, built below (it needs the
+  // publisher, which needs the queue these jobs are part of).
+  let importRunner: ImportRunner | undefined;
+  const stagedImports = createStagedImports({
+    db, staging: uploadStaging, runner: () => importRunner!, jobs: () => jobs, clock, logger,
+    maxLineBytes: Math.min(config.http.bodyLimitBytes, MAX_NDJSON_LINE_BYTES),
+  });
   // The periodic jobs call the publisher, which needs the queue they are part of: it is handed over below.
   let publisher: PayslipPublisher | undefined;
   // Certificates and the HR queue: job definitions now, services once the queue exists.
@@ -111,6 +122,7 @@ export function createServices(deps: ServiceDeps) {
     ...createPeriodicJobs({ housekeeping, telegramUpdates, publisher: () => publisher, logger }),
     ...certificates.jobs,
     ...admin.jobs,
+    ...stagedImports.jobs,
   };
   const jobs = deps.jobQueue
     ? deps.jobQueue(definitions)
@@ -126,7 +138,9 @@ export function createServices(deps: ServiceDeps) {
     clock,
     jobs,
     telegramUpdates,
-    imports: createImportRunner({ db, logger, batchSize: config.imports.batchSize, publisher, clock }),
+    imports: (importRunner = createImportRunner({ db, logger, batchSize: config.imports.batchSize, publisher, clock })),
+    /** Large uploads: staged by the API (`staging`), recorded and queued (`accept`), run by a worker's job. */
+    uploads: { staging: uploadStaging, accept: stagedImports.accept, sweep: stagedImports.sweep },
     /** Payday notifications: the outbox sweep re-queues what was claimed but never sent. */
     publisher,
     payslips: createPayslipService({
@@ -184,6 +198,7 @@ export function assembleContainer(
       await telegram?.port.close();
       await services.telegramUpdates.close();
       await services.admin.close();
+      await services.uploads.staging.close();
       channels.email?.close();
       await database.close();
     },
@@ -191,8 +206,14 @@ export function assembleContainer(
 }
 
 /** Opens the configured database, applies pending migrations, builds the services. */
-export async function createContainer(config: Config, logger: Logger, translator: Translator, options: { channels?: Channels; telegram?: TelegramOutbound } = {}): Promise<Container> {
-  const database = await openDatabase(config.database);
+export async function createContainer(
+  config: Config,
+  logger: Logger,
+  translator: Translator,
+  /** `database`: one the caller began opening earlier (main.ts overlaps PGlite's start with loading the API). */
+  options: { channels?: Channels; telegram?: TelegramOutbound; database?: Promise<Database> } = {},
+): Promise<Container> {
+  const database = await (options.database ?? openDatabase(config.database));
   try {
     const applied = await database.migrate();
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Db } from './db/database.ts';
 import { CabinetState } from './db/generated/enums.ts';
 import type { IdempotencyService } from './idempotency/idempotency.service.ts';
+import type { UploadStaging } from './imports/upload-staging.ts';
 import { CODE_MEMORY_MS } from './linking/linking.service.ts';
 import { revokePendingSignIns } from './linking/sign-in-revocation.ts';
 
@@ -9,12 +10,13 @@ import { revokePendingSignIns } from './linking/sign-in-revocation.ts';
  * Periodic upkeep (a scheduled job run by one worker, see periodic-jobs.ts; safe to run twice all the same): forget
  * Idempotency-Keys past their lifetime, delete one-time code rows once the limits that count them (sends per contact,
  * wrong codes per account: one day) no longer look at them, and disable employees whose dismissal date, uploaded in
- * advance, has now come — together with the codes and invitations that could still have opened their cabinet.
+ * advance, has now come — together with the codes and invitations that could still have opened their cabinet; and
+ * delete staged upload bodies nobody will read (their run ended, or their request never became a run).
  */
-export function createHousekeeping(deps: { db: Db; idempotency: IdempotencyService; clock?: Clock }) {
+export function createHousekeeping(deps: { db: Db; idempotency: IdempotencyService; uploads?: UploadStaging; clock?: Clock }) {
   const { db, idempotency } = deps;
   const clock = deps.clock ?? systemClock;
-  async function run(now = clock.now()): Promise<{ idempotencyKeys: number; codes: number; dismissals: number }> {
+  async function run(now = clock.now()): Promise<{ idempotencyKeys: number; codes: number; dismissals: number; uploadChunks: number }> {
     const idempotencyKeys = await idempotency.purgeExpired();
     const { count: codes } = await db.oneTimeCode.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - CODE_MEMORY_MS) } } });
     const dismissals = await db.$transaction(async (tx) => {
@@ -32,7 +34,8 @@ export function createHousekeeping(deps: { db: Db; idempotency: IdempotencyServi
       await revokePendingSignIns(tx, ids, now);
       return count;
     });
-    return { idempotencyKeys, codes, dismissals };
+    const uploadChunks = (await deps.uploads?.purgeOrphans(now)) ?? 0;
+    return { idempotencyKeys, codes, dismissals, uploadChunks };
   }
   return { run };
 }

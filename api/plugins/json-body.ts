@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,11 +6,74 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { StagedBody } from '../../core/imports/import-job.ts';
+import { MAX_NDJSON_LINE_BYTES } from '../../core/imports/row-source.ts';
+import type { StagedFormat } from '../../core/imports/upload-staging.ts';
 
 export const NDJSON = 'application/x-ndjson';
 
-/** No upload row comes near this (a payslip of 500 long lines is ~2 MB); a longer line is refused alone. */
-const MAX_NDJSON_LINE_BYTES = 8 * 1024 * 1024;
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * An upload route: a body that runs in the background (see `runsInBackground`) is staged in the database as it
+     * arrives, for a worker, instead of being parsed here.
+     */
+    stagesUploads?: { asyncThresholdBytes: number };
+  }
+}
+
+/**
+ * Whether an upload runs in the background (answered 202 with its run id) rather than within the request: asked
+ * for with `Prefer: respond-async`, or a body whose Content-Length exceeds IMPORT_ASYNC_THRESHOLD_MB. A chunked
+ * body of unknown length runs within the request unless asked.
+ */
+export function runsInBackground(request: FastifyRequest, thresholdBytes: number): boolean {
+  const prefer = request.headers.prefer;
+  if (typeof prefer === 'string' && /(?:^|[,;\s])respond-async(?:$|[,;\s])/i.test(prefer)) return true;
+  const length = Number(request.headers['content-length']);
+  return Number.isSafeInteger(length) && length > thresholdBytes;
+}
+
+/** The body of an upload that runs in the background, staged in the database (not parsed in this process). */
+export class StagedUpload implements StagedBody {
+  constructor(
+    readonly id: string,
+    readonly format: StagedFormat,
+    readonly bytes: number,
+  ) {}
+}
+
+/** Staged bodies not yet handed to a run: deleted when their request ends (refused, replayed, failed). */
+const unclaimedStages = new WeakMap<FastifyRequest, string>();
+
+const stagesUpload = (request: FastifyRequest): boolean => {
+  const staging = request.routeOptions.config.stagesUploads;
+  return staging !== undefined && request.services !== undefined && runsInBackground(request, staging.asyncThresholdBytes);
+};
+
+async function stageBody(request: FastifyRequest, format: StagedFormat, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<StagedUpload> {
+  const id = randomUUID();
+  const staged = await request.services.uploads.staging.stage(id, body);
+  unclaimedStages.set(request, id);
+  if (request.headers['idempotency-key'] !== undefined) request.bodyHash = staged.hash;
+  return new StagedUpload(id, format, staged.bytes);
+}
+
+/** The handler takes the staged body over: from now on its run owns it. */
+export function claimStagedUpload(request: FastifyRequest, body: StagedUpload): StagedUpload {
+  unclaimedStages.delete(request);
+  return body;
+}
+
+/** The first byte that is not JSON whitespace is an object's brace (anything else is refused here as it always was). */
+function looksLikeObject(raw: Buffer): boolean {
+  for (let i = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? 3 : 0; i < raw.length; i++) {
+    const byte = raw[i]!;
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x7b;
+  }
+  return false;
+}
 
 /**
  * An NDJSON upload, not read yet: the route reads it line by line while it writes, so a body of any size is never
@@ -33,6 +96,8 @@ const openSpools = new WeakMap<FastifyRequest, () => Promise<void>>();
  * NDJSON (`application/x-ndjson`) is handed to the route as a stream instead; with an Idempotency-Key it is first
  * spooled to a private temporary file while its hash is computed, because the key must be checked against the
  * body before the upload runs (replayed or refused without running it), and memory stays flat either way.
+ * An upload that runs in the background is staged in the database instead (NDJSON as it streams in; a JSON
+ * envelope from its raw bytes, never parsed here: the worker parses it), hashed on the way for the same reason.
  */
 export function useHashingJsonParser(app: FastifyInstance, bodyLimit: number): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -40,6 +105,12 @@ export function useHashingJsonParser(app: FastifyInstance, bodyLimit: number): v
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
     const raw = body as Buffer;
+    // Not parsed here at all: the parsed rows of a large envelope weigh several times its bytes, and the worker
+    // that runs it parses it anyway. A body that is not even an object is refused below, at once, as before.
+    if (stagesUpload(request) && looksLikeObject(raw)) {
+      stageBody(request, 'json', [raw]).then((staged) => done(null, staged), (error: Error) => done(error, undefined));
+      return;
+    }
     if (request.headers['idempotency-key'] !== undefined) {
       request.bodyHash = createHash('sha256').update(raw).digest('hex');
     }
@@ -49,6 +120,7 @@ export function useHashingJsonParser(app: FastifyInstance, bodyLimit: number): v
   // A line may be as long as a whole JSON body may be, up to a bound that keeps a streamed upload's memory flat.
   const maxLineBytes = Math.min(bodyLimit, MAX_NDJSON_LINE_BYTES);
   app.addContentTypeParser(NDJSON, async (request: FastifyRequest, payload: Readable) => {
+    if (stagesUpload(request)) return stageBody(request, 'ndjson', payload);
     if (request.headers['idempotency-key'] === undefined) {
       const length = Number(request.headers['content-length']);
       return new NdjsonBody(payload, Number.isSafeInteger(length) ? length : null, maxLineBytes);
@@ -62,21 +134,13 @@ export function useHashingJsonParser(app: FastifyInstance, bodyLimit: number): v
     const close = openSpools.get(request);
     openSpools.delete(request);
     await close?.();
+    const staged = unclaimedStages.get(request);
+    if (staged !== undefined) {
+      unclaimedStages.delete(request);
+      // Housekeeping deletes them later if this fails.
+      await request.services.uploads.staging.discard(staged).catch(() => undefined);
+    }
   });
-}
-
-/**
- * Hands an NDJSON upload over to work that outlives its request (an upload answered 202): the body is spooled to a
- * temporary file first unless it already is, so the request can end, and the caller closes it when done.
- */
-export async function detachNdjsonBody(request: FastifyRequest, body: NdjsonBody): Promise<{ body: NdjsonBody; close: () => Promise<void> }> {
-  const close = openSpools.get(request);
-  if (close) {
-    openSpools.delete(request);
-    return { body, close };
-  }
-  const spooled = await spool(body.stream);
-  return { body: new NdjsonBody(spooled.stream, spooled.bytes, body.maxLineBytes), close: spooled.close };
 }
 
 /**

@@ -3,15 +3,18 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { ApiScope, ImportStatus } from '../../core/db/generated/enums.ts';
 import { AppError } from '../../core/errors.ts';
+import { MAX_UPLOAD_ITEMS } from '../../core/imports/import-job.ts';
 import { IMPORT_NAMES, IMPORTS, type ImportName, ndjsonSource, type ImportSummary } from '../../core/imports/index.ts';
-import { detachNdjsonBody, NDJSON, NdjsonBody } from '../plugins/json-body.ts';
+import { claimStagedUpload, NDJSON, NdjsonBody, StagedUpload } from '../plugins/json-body.ts';
 import { errorResponses, IdempotencyHeaders } from '../schemas/common.ts';
 
 /**
  * Generous for a year of payslips of a large company; beyond that the payroll system should split the upload or send
  * NDJSON, which is streamed and has no such limit.
  */
-export const MAX_ITEMS = 200_000;
+export const MAX_ITEMS = MAX_UPLOAD_ITEMS;
+
+export { runsInBackground } from '../plugins/json-body.ts';
 
 const RowErrorSchema = Type.Object({
   row: Type.Integer({ description: 'Index in `items`, from 0; for NDJSON, the index of the line, from 0 (blank lines count)' }),
@@ -25,7 +28,9 @@ const Nullable = <T extends ReturnType<typeof Type.Integer>>(schema: T) => Type.
 const progressFields = {
   importId: Type.String({ format: 'uuid' }),
   kind: Type.String(),
-  status: Type.Union([Type.Literal('RUNNING'), Type.Literal('SUCCEEDED'), Type.Literal('FAILED')]),
+  status: Type.Union([Type.Literal('QUEUED'), Type.Literal('RUNNING'), Type.Literal('SUCCEEDED'), Type.Literal('FAILED')], {
+    description: 'QUEUED: a large upload received whole, waiting for a worker; RUNNING, then SUCCEEDED or FAILED',
+  }),
   total: Nullable(Type.Integer({ description: 'Rows in the upload; null while an NDJSON body is still being read' })),
   estimatedTotal: Nullable(Type.Integer({
     description: 'Rows to expect: `total` when known; while an NDJSON body is read, judged from the bytes read and its Content-Length (null without one)',
@@ -69,7 +74,7 @@ const DESCRIPTIONS: Record<(typeof IMPORT_NAMES)[number], string> = {
 // envelope: one bad row must not reject ten thousand good ones. An NDJSON body is read (and checked) row by row.
 function envelopeValidator() {
   return (data: unknown) => {
-    if (data instanceof NdjsonBody) return { value: data };
+    if (data instanceof NdjsonBody || data instanceof StagedUpload) return { value: data };
     const items = (data as { items?: unknown } | null)?.items;
     if (data === null || typeof data !== 'object' || Array.isArray(data) || !Array.isArray(items)) {
       return { error: Object.assign(new Error('body must be an object with an "items" array'), { validation: [{ instancePath: '/items', message: 'must be array' }], validationContext: 'body' }) };
@@ -79,18 +84,6 @@ function envelopeValidator() {
     }
     return { value: data };
   };
-}
-
-/**
- * Whether an upload runs in the background (answered 202 with its run id) rather than within the request: asked
- * for with `Prefer: respond-async`, or a body whose Content-Length exceeds IMPORT_ASYNC_THRESHOLD_MB. A chunked
- * body of unknown length runs within the request unless asked.
- */
-export function runsInBackground(request: FastifyRequest, thresholdBytes: number): boolean {
-  const prefer = request.headers.prefer;
-  if (typeof prefer === 'string' && /(?:^|[,;\s])respond-async(?:$|[,;\s])/i.test(prefer)) return true;
-  const length = Number(request.headers['content-length']);
-  return Number.isSafeInteger(length) && length > thresholdBytes;
 }
 
 export function localizeSummary(summary: ImportSummary, request: FastifyRequest) {
@@ -107,12 +100,12 @@ export function importRoutes(fastify: FastifyInstance, options: { asyncThreshold
   for (const name of IMPORT_NAMES) {
     const definition = IMPORTS[name];
     app.post(`/imports/${name}`, {
-      config: { scopes: [ApiScope.IMPORT] },
+      config: { scopes: [ApiScope.IMPORT], stagesUploads: { asyncThresholdBytes: options.asyncThresholdBytes } },
       validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? envelopeValidator() : () => true),
       schema: {
         tags: ['imports'],
         summary: `Upload ${name}`,
-        description: `${DESCRIPTIONS[name]} Upserts keyed by the payroll system's ids; replaying an upload leaves the same state. Bad rows are reported in \`errors\` with their index and reason while good rows are stored; a value Kabinet can do without that it cannot read is left out and reported in \`warnings\`, and its row is stored.\n\nLarge uploads can be sent as \`${NDJSON}\`: one row (the same object as an item of \`items\`) per line, no envelope. The body is read and stored batch by batch as it arrives, so its size is not limited by API_BODY_LIMIT_MB (each line is, to at most 8 MB); a line that is not JSON is reported in \`errors\` with its line index and the other lines are stored. Watch a running upload with \`GET /imports?status=RUNNING\` and \`GET /imports/{id}\`.\n\nAn upload whose Content-Length exceeds IMPORT_ASYNC_THRESHOLD_MB (8 MB by default), or sent with \`Prefer: respond-async\`, is answered **202** as soon as its body has arrived, with the run's id (\`importId\`, also in \`Location\`) and its first progress; it goes on in the background and \`GET /imports/{id}\` follows it to SUCCEEDED or FAILED with the same report. An Idempotency-Key replays that 202.`,
+        description: `${DESCRIPTIONS[name]} Upserts keyed by the payroll system's ids; replaying an upload leaves the same state. Bad rows are reported in \`errors\` with their index and reason while good rows are stored; a value Kabinet can do without that it cannot read is left out and reported in \`warnings\`, and its row is stored.\n\nLarge uploads can be sent as \`${NDJSON}\`: one row (the same object as an item of \`items\`) per line, no envelope. The body is read and stored batch by batch as it arrives, so its size is not limited by API_BODY_LIMIT_MB (each line is, to at most 8 MB); a line that is not JSON is reported in \`errors\` with its line index and the other lines are stored. Watch a running upload with \`GET /imports?status=RUNNING\` and \`GET /imports/{id}\`.\n\nAn upload whose Content-Length exceeds IMPORT_ASYNC_THRESHOLD_MB (8 MB by default), or sent with \`Prefer: respond-async\`, is answered **202** as soon as its body has arrived, with the run's id (\`importId\`, also in \`Location\`) and its first progress (QUEUED): the body is kept in the database and a worker runs it, and \`GET /imports/{id}\` follows it to RUNNING and on to SUCCEEDED or FAILED with the same report. A JSON body that is not an \`items\` envelope then ends FAILED instead of a 400. An Idempotency-Key replays that 202.`,
         security: [{ bearer: [] }],
         headers: IdempotencyHeaders,
         consumes: ['application/json', NDJSON],
@@ -122,22 +115,12 @@ export function importRoutes(fastify: FastifyInstance, options: { asyncThreshold
     }, async (request, reply) => {
       const body: unknown = request.body;
       const actor = { apiTokenId: request.principal!.tokenId };
-      if (runsInBackground(request, options.asyncThresholdBytes)) {
-        // The body is on disk (NDJSON, spooled) or parsed (the JSON envelope, within API_BODY_LIMIT_MB) before the
-        // answer, so nothing of it depends on the connection; the import run is the durable record.
-        const detached = body instanceof NdjsonBody ? await detachNdjsonBody(request, body) : undefined;
-        const rows = detached
-          ? ndjsonSource(detached.body.stream, { contentLength: detached.body.bytes, maxLineBytes: detached.body.maxLineBytes })
-          : (body as { items: unknown[] }).items;
-        let started;
-        try {
-          started = await request.services.imports.begin(definition, rows, actor, { detached: true, onSettled: detached?.close });
-        } catch (error) {
-          await detached?.close();
-          throw error;
-        }
-        const progress = await request.services.imports.get(started.importId);
-        reply.code(202).header('location', `/api/v1/imports/${started.importId}`);
+      if (body instanceof StagedUpload) {
+        // The body is in the database before the answer and the run is recorded QUEUED: a worker runs it, in this
+        // process (no Redis) or another one, and nothing of it depends on this connection or this process.
+        const importId = await request.services.uploads.accept(definition, claimStagedUpload(request, body), actor);
+        const progress = await request.services.imports.get(importId);
+        reply.code(202).header('location', `/api/v1/imports/${importId}`);
         return localizeSummary(progress!, request);
       }
       const rows = body instanceof NdjsonBody
@@ -157,7 +140,7 @@ export function importRoutes(fastify: FastifyInstance, options: { asyncThreshold
       security: [{ bearer: [] }],
       querystring: Type.Object({
         kind: Type.Optional(Type.Union(IMPORT_NAMES.map((n) => Type.Literal(n)))),
-        status: Type.Optional(Type.Union([Type.Literal('RUNNING'), Type.Literal('SUCCEEDED'), Type.Literal('FAILED')])),
+        status: Type.Optional(Type.Union([Type.Literal('QUEUED'), Type.Literal('RUNNING'), Type.Literal('SUCCEEDED'), Type.Literal('FAILED')])),
         limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
       }),
       response: { 200: Type.Object({ items: Type.Array(ImportProgressSchema) }), ...errorResponses(400, 401, 403) },

@@ -90,15 +90,22 @@ async function openPostgres(url: string): Promise<Database> {
   };
 }
 
+/**
+ * PostgreSQL's buffer cache lives in PGlite's WebAssembly memory and is all touched at start: the default 128 MB of
+ * shared_buffers was ~120 MB of a resting server's RSS. The data files stay in the kernel's page cache, so a smaller
+ * pool costs a read call on a miss; bulk inserts measured the same at 16 MB (bench/README.md, `npm run bench:rss`).
+ */
+const PGLITE_OPTIONS = { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] };
+
 async function openPglite(dataDir: string): Promise<Database> {
-  if (dataDir.startsWith('memory://')) return databaseFromPglite(new PGlite(dataDir));
+  if (dataDir.startsWith('memory://')) return databaseFromPglite(new PGlite(dataDir, PGLITE_OPTIONS));
   await mkdir(dataDir, { recursive: true });
   // Before PGlite touches a file: nothing may ever write to a directory another process has open.
   const lock = await lockDataDir(dataDir);
   try {
     // A first start copies the migrated snapshot made at install time instead of creating the database (see there).
     await seedFromSnapshot(dataDir);
-    const database = await databaseFromPglite(new PGlite(dataDir));
+    const database = await databaseFromPglite(new PGlite(dataDir, PGLITE_OPTIONS));
     return {
       ...database,
       dataDirLock: lock,

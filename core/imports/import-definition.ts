@@ -24,7 +24,54 @@ export type Warn = (field: string, code: string) => void;
 export interface Indexed<T> {
   row: number;
   value: T;
+  /** Set by the runner for a kind with a `rawShortcut`: what `writeBatch` stores beside the row. */
+  raw?: RawStamp;
 }
+
+/** A warning as stored with its row, without the row index of the upload that produced it. */
+export interface StoredWarning {
+  field: string | null;
+  code: string;
+}
+
+/** The hash of a row as it was uploaded, and the warnings preparing it produced. */
+export interface RawStamp {
+  hash: string;
+  warnings: StoredWarning[];
+}
+
+/** A stored row that an identical uploaded row would leave as it is. */
+export interface StoredRaw {
+  /** Its upload key (as `uploadKey` would give): a later row with the same key is still a duplicate. */
+  key: string;
+  warnings: StoredWarning[];
+}
+
+/**
+ * Lets an uploaded row that is byte for byte one already stored (same canonical JSON, same `version`) skip
+ * validation, normalization, fingerprinting and every write: it is reported unchanged, with the warnings stored
+ * with it. Only for kinds without `checkUpload` or `finish` (a skipped row reaches neither).
+ */
+export interface RawShortcut {
+  /**
+   * Part of every raw hash. Bump it whenever the schema, `prepare` or a normalizer changes what a row becomes (or
+   * which warnings it gets): every stored raw hash then stops matching, each row goes the full path once more and
+   * gets the new hash written.
+   */
+  version: number;
+  /** The stored rows whose raw hash is one of `hashes`, by hash; one indexed query. */
+  findStored(db: Db, hashes: string[]): Promise<Map<string, StoredRaw>>;
+}
+
+/** Stored warnings as `$queryRaw` returns a JSON column (parsed or, depending on the driver, as text). */
+export function storedWarnings(value: unknown): StoredWarning[] {
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  return Array.isArray(parsed) ? (parsed as StoredWarning[]) : [];
+}
+
+/** Warnings as they are stored beside a row: JSON text, or null for none (most rows). */
+export const warningsColumn = (raw: RawStamp | undefined): string | null =>
+  raw && raw.warnings.length > 0 ? JSON.stringify(raw.warnings) : null;
 
 export type RowOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -100,6 +147,8 @@ export interface ImportDefinition<Row, Prepared> {
   uploadKeyField: string;
   /** Checks that need every row of the upload at once; makes the runner gather the upload before writing. */
   checkUpload?(rows: Indexed<Prepared>[], ctx: ImportContext): Promise<RowError[]>;
+  /** See `RawShortcut`; without it every row is prepared and compared by its fingerprint. */
+  rawShortcut?: RawShortcut;
   /** Writes one batch; call `inBatchTransaction` so that lookups and writes happen under the kind's lock. */
   writeBatch(rows: Indexed<Prepared>[], ctx: ImportContext): Promise<BatchResult>;
   /** Which written rows `finish` needs (all of them when absent); the others are not kept while the upload runs. */

@@ -5,10 +5,11 @@ import { ImportStatus, type ImportKind } from '../db/generated/enums.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { safeError, type Logger } from '../logger.ts';
 import { audit } from '../audit/audit-log.ts';
-import type { ImportContext, ImportDefinition, Indexed, NoContactEmployee, RowError, RowWarning } from './import-definition.ts';
+import type { ImportContext, ImportDefinition, Indexed, NoContactEmployee, RowError, RowWarning, StoredRaw } from './import-definition.ts';
 import { RowFieldError } from './import-definition.ts';
 import { itemsSource, type RowSource, type SourceEntry } from './row-source.ts';
 import { FieldProblem } from './normalize.ts';
+import { rawHash } from './raw-hash.ts';
 import { unstorableTextPaths } from './stored-text.ts';
 
 /** Stored and returned row errors are capped: a broken export of 100,000 rows should not produce a 20 MB answer. */
@@ -84,6 +85,20 @@ class CappedRows {
 
 const elapsedSeconds = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 1000;
 
+/**
+ * A staged upload's run as held by one worker (see import-job.ts): its counters are stored, and its lease renewed,
+ * only while the run is still claimed with `token`; a worker that lost it (its lease passed and another worker
+ * took the run) stops at its next batch instead of writing over the other's progress.
+ */
+export interface RunClaim {
+  token: string;
+  leaseMs: number;
+}
+
+export class LostClaimError extends Error {
+  override name = 'LostClaimError';
+}
+
 export function createImportRunner(deps: ImportRunnerDeps) {
   const { db, logger, batchSize } = deps;
   const clock = deps.clock ?? systemClock;
@@ -100,37 +115,71 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     return (await begin(definition, input, actor)).done;
   }
 
-  /** Uploads being processed in the background by this process: shutdown waits for them (`drain`). */
+  /** Staged uploads this process's worker is running: shutdown waits for them (`drain`). */
   const background = new Set<Promise<unknown>>();
 
   /**
-   * Starts an upload and answers once its run is recorded, with its id: `done` settles when it has finished. With
-   * `detached`, the upload goes on in the background (a large upload answered with 202): its failure is recorded
-   * on the run and logged, never thrown, and `drain()` waits for it at shutdown.
+   * Starts an upload within its request and answers once its run is recorded, with its id: `done` settles when it
+   * has finished. (A large upload is staged and run by a worker instead: import-job.ts, `runClaimed`.)
    */
   async function begin<Row, Prepared>(
     definition: ImportDefinition<Row, Prepared>,
     input: RowSource | readonly unknown[],
     actor: { apiTokenId?: string | null },
-    options: { detached?: boolean; onSettled?: () => Promise<void> | void } = {},
   ): Promise<{ importId: string; done: Promise<ImportSummary> }> {
     const source = isRowSource(input) ? input : itemsSource(input);
     const now = clock.now();
     const importRun = await db.importRun.create({
       data: { kind: definition.kind, total: source.total, startedAt: now, apiTokenId: actor.apiTokenId ?? null },
     });
-    const done = execute(definition, source, actor, importRun, now).finally(() => options.onSettled?.());
-    if (options.detached) {
-      const settled = done.then(() => undefined, () => undefined);
-      background.add(settled);
-      void settled.finally(() => background.delete(settled));
-      // Recorded on the run and logged by `execute`; nobody awaits a detached upload's promise.
-      done.catch(() => undefined);
-    }
-    return { importId: importRun.id, done };
+    return { importId: importRun.id, done: execute(definition, source, actor, importRun, now) };
   }
 
-  /** Waits (at most `timeoutMs`) for the uploads running in the background; true when none is left. */
+  /** Work on a staged upload that shutdown is to wait for (`drain`): its whole job, from the claim on. */
+  function track<T>(work: Promise<T>): Promise<T> {
+    const settled = work.then(() => undefined, () => undefined);
+    background.add(settled);
+    void settled.finally(() => background.delete(settled));
+    return work;
+  }
+
+  /**
+   * Runs a staged upload's recorded run, claimed by this worker (see import-job.ts); a failure is recorded on the
+   * run unless the claim was lost, and rethrown.
+   */
+  function runClaimed<Row, Prepared>(
+    definition: ImportDefinition<Row, Prepared>,
+    input: RowSource | readonly unknown[],
+    actor: { apiTokenId?: string | null },
+    importRun: { id: string; startedAt: Date },
+    claim: RunClaim,
+  ): Promise<ImportSummary> {
+    const source = isRowSource(input) ? input : itemsSource(input);
+    return execute(definition, source, actor, importRun, importRun.startedAt, claim);
+  }
+
+  /** Ends a claimed run that cannot start (its staged body is not an upload): FAILED with `failure`. */
+  async function refuse(importRunId: string, claim: RunClaim, failure: string): Promise<void> {
+    await complete(importRunId, {
+      status: ImportStatus.FAILED, total: null, processed: 0, counts: { created: 0, updated: 0, unchanged: 0 }, rejected: 0,
+      errors: new CappedRows(MAX_REPORTED_ERRORS), warnings: new CappedRows(MAX_REPORTED_WARNINGS), noContacts: [], failure,
+    }, claim);
+  }
+
+  /** Stores a run's counters: with a claim, only while it holds (renewing its lease), else LostClaimError. */
+  async function updateRun(id: string, claim: RunClaim | undefined, data: Record<string, number | null>): Promise<void> {
+    if (!claim) {
+      await db.importRun.update({ where: { id }, data });
+      return;
+    }
+    const { count } = await db.importRun.updateMany({
+      where: { id, claimToken: claim.token },
+      data: { ...data, leaseUntil: new Date(clock.now().getTime() + claim.leaseMs) },
+    });
+    if (count === 0) throw new LostClaimError('another worker took this upload over');
+  }
+
+  /** Waits (at most `timeoutMs`) for the staged uploads this process is running; true when none is left. */
   async function drain(timeoutMs: number): Promise<boolean> {
     if (background.size === 0) return true;
     let timer: NodeJS.Timeout | undefined;
@@ -149,6 +198,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     actor: { apiTokenId?: string | null },
     importRun: { id: string },
     now: Date,
+    claim?: RunClaim,
   ): Promise<ImportSummary> {
     const log = logger.child({ import: definition.kind });
     const ctx: ImportContext = { db, logger: log, now, newPayslips: new Map() };
@@ -172,10 +222,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     };
     const saveProgress = async () => {
       reportedAt = processed;
-      await db.importRun.update({
-        where: { id: importRun.id },
-        data: { processed, ...counts, rejected, ...(source.total === null ? { estimatedTotal: source.estimateTotal() } : {}) },
-      });
+      await updateRun(importRun.id, claim, { processed, ...counts, rejected, ...(source.total === null ? { estimatedTotal: source.estimateTotal() } : {}) });
     };
     const write = async (rows: Indexed<Prepared>[]) => {
       const result = await definition.writeBatch(rows, ctx);
@@ -204,35 +251,94 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       writing.catch(() => undefined);
     };
 
-    try {
-      const prepare = rowPreparer(definition, errors, warnings);
-      for await (const entry of source.entries) {
-        seen += 1;
-        // Preparing is synchronous: let the database's answers for the batch in flight be handled now and then.
-        if (inFlight && seen % 32 === 0) await yieldToIo();
-        const prepared = prepare(entry);
-        if (prepared === undefined) {
-          rejected += 1;
+    const prepare = rowPreparer(definition, errors, warnings);
+    let prepares = 0;
+    /** The full path: validation, normalization, fingerprint; the row joins the batch to write. */
+    const take = async (entry: SourceEntry, hash?: string) => {
+      // Preparing is synchronous: let the database's answers for the batch in flight be handled now and then.
+      if (inFlight && ++prepares % 32 === 0) await yieldToIo();
+      const prepared = prepare(entry, hash);
+      if (prepared === undefined) {
+        rejected += 1;
+        processed += 1;
+      } else {
+        const key = definition.uploadKey(prepared.value);
+        if (keys.has(key)) {
+          reject([{ row: prepared.row, field: definition.uploadKeyField, code: 'duplicate_in_upload' }]);
           processed += 1;
         } else {
-          const key = definition.uploadKey(prepared.value);
-          if (keys.has(key)) {
-            reject([{ row: prepared.row, field: definition.uploadKeyField, code: 'duplicate_in_upload' }]);
-            processed += 1;
-          } else {
-            keys.add(key);
-            (wholeUpload ? gathered : batch).push(prepared);
-          }
-        }
-        if (batch.length >= batchSize) {
-          const full = batch;
-          batch = [];
-          await startWrite(full);
-        } else if (!inFlight && processed - reportedAt >= batchSize) {
-          // Rows refused before any write (a broken export) still show progress.
-          await saveProgress();
+          keys.add(key);
+          (wholeUpload ? gathered : batch).push(prepared);
         }
       }
+      if (batch.length >= batchSize) {
+        const full = batch;
+        batch = [];
+        await startWrite(full);
+      } else if (!inFlight && processed - reportedAt >= batchSize) {
+        // Rows refused before any write (a broken export) and unchanged rows skipped still show progress.
+        await saveProgress();
+      }
+    };
+    /** A row identical to a stored one: unchanged, its stored warnings reported again, nothing prepared or written. */
+    const skip = (row: number, stored: StoredRaw) => {
+      processed += 1;
+      if (keys.has(stored.key)) {
+        reject([{ row, field: definition.uploadKeyField, code: 'duplicate_in_upload' }]);
+        return;
+      }
+      keys.add(stored.key);
+      counts.unchanged += 1;
+      if (stored.warnings.length > 0) warnings.push(...stored.warnings.map((w) => ({ row, field: w.field, code: w.code })));
+    };
+
+    // With a raw shortcut, rows are hashed as they arrive and looked up a batch at a time (one indexed query); only
+    // rows not found take the full path, in upload order. A batch's lookup runs while the next batch is read and
+    // hashed (and while a batch is being written): an unchanged upload does not wait for each query in turn. A row
+    // written by batch N that batch N+1 repeats is missed by N+1's lookup and refused as a duplicate either way.
+    // A skipped row reaches neither `checkUpload` nor `finish`: a kind with either always takes the full path.
+    const shortcut = wholeUpload || definition.finish ? undefined : definition.rawShortcut;
+    type Looked = { entries: { entry: SourceEntry; hash: string | undefined }[]; stored: Promise<Map<string, StoredRaw>> };
+    let pending: Looked['entries'] = [];
+    let looking: Looked | undefined;
+    const lookUp = (): Looked => {
+      const entries = pending;
+      pending = [];
+      const hashes = entries.flatMap((p) => (p.hash === undefined ? [] : [p.hash]));
+      const stored = hashes.length > 0 ? shortcut!.findStored(db, hashes) : Promise.resolve(new Map<string, StoredRaw>());
+      // Awaited in `settle`; until then a failure must not be an unhandled rejection.
+      stored.catch(() => undefined);
+      return { entries, stored };
+    };
+    const settle = async ({ entries, stored }: Looked) => {
+      const found = await stored;
+      for (const { entry, hash } of entries) {
+        const row = hash === undefined ? undefined : found.get(hash);
+        if (row) skip(entry.row, row);
+        else await take(entry, hash);
+      }
+      if (!inFlight && processed - reportedAt >= batchSize) await saveProgress();
+    };
+    const lookUpPending = async () => {
+      const next = lookUp();
+      if (looking) await settle(looking);
+      looking = next;
+    };
+
+    try {
+      for await (const entry of source.entries) {
+        seen += 1;
+        if (!shortcut) {
+          await take(entry);
+          continue;
+        }
+        // Only an object can be a stored row; anything else is refused on the full path.
+        const hash = 'item' in entry && isObject(entry.item) ? rawHash(definition.kind, shortcut.version, entry.item) : undefined;
+        pending.push({ entry, hash });
+        if (pending.length >= batchSize) await lookUpPending();
+      }
+      if (pending.length > 0) await lookUpPending();
+      if (looking) await settle(looking);
       if (batch.length > 0) await startWrite(batch);
       batch = [];
       await writing;
@@ -254,7 +360,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       }
       const summary = await complete(importRun.id, {
         status: ImportStatus.SUCCEEDED, total: seen, processed, counts, rejected, errors, warnings, noContacts: extra.noContacts ?? [],
-      });
+      }, claim);
       await audit(db, {
         actorType: 'API_TOKEN',
         actorId: actor.apiTokenId ?? null,
@@ -268,11 +374,18 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     } catch (error) {
       // A batch may still be in flight when reading failed (the client went away): let it end before recording.
       await writing?.catch(() => undefined);
+      // The run is another worker's now: it records the outcome, not this one.
+      if (error instanceof LostClaimError) {
+        log.warn({ importId: importRun.id }, 'upload taken over by another worker; this run stops');
+        throw error;
+      }
       // Database messages can quote row values; keep personal data out of the log and the stored run.
       log.error({ importId: importRun.id, err: safeError(error) }, 'import failed');
       await complete(importRun.id, {
         status: ImportStatus.FAILED, total: source.total, processed, counts, rejected, errors, warnings, noContacts: [],
         failure: 'The import stopped on an internal error; rows already written are complete. Upload again to finish.',
+      }, claim).catch((e: unknown) => {
+        if (!(e instanceof LostClaimError)) throw e;
       });
       throw error;
     }
@@ -284,10 +397,12 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       status: ImportStatus; total: number | null; processed: number; counts: { created: number; updated: number; unchanged: number };
       rejected: number; errors: CappedRows; warnings: CappedRows; noContacts: NoContactEmployee[]; failure?: string;
     },
+    claim?: RunClaim,
   ): Promise<ImportSummary> {
     const errors = outcome.errors.sorted();
+    // With a claim, the outcome is stored only if the run is still this worker's, and the claim ends with it.
     const record = await db.importRun.update({
-      where: { id },
+      where: claim ? { id, claimToken: claim.token } : { id },
       data: {
         status: outcome.status,
         total: outcome.total,
@@ -301,7 +416,11 @@ export function createImportRunner(deps: ImportRunnerDeps) {
         noContacts: outcome.noContacts as object[],
         failure: outcome.failure ?? null,
         finishedAt: clock.now(),
+        ...(claim ? { claimToken: null, leaseUntil: null } : {}),
       },
+    }).catch((error: unknown) => {
+      if (claim && (error as { code?: string }).code === 'P2025') throw new LostClaimError('another worker took this upload over');
+      throw error;
     });
     return toSummary(record, outcome.errors.count > MAX_REPORTED_ERRORS, clock.now());
   }
@@ -323,12 +442,14 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     return records.map((r) => toProgress(r, at));
   };
 
-  return { run, begin, drain, get, list, publisher: deps.publisher };
+  return { run, begin, runClaimed, refuse, track, drain, get, list, publisher: deps.publisher };
 }
 
 export type ImportRunner = ReturnType<typeof createImportRunner>;
 
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const isObject = (item: unknown): item is object => item !== null && typeof item === 'object' && !Array.isArray(item);
 
 function isRowSource(input: RowSource | readonly unknown[]): input is RowSource {
   return !Array.isArray(input);
@@ -343,18 +464,18 @@ function rowPreparer<Row, Prepared>(
   definition: ImportDefinition<Row, Prepared>,
   errors: CappedRows,
   warnings: CappedRows,
-): (entry: SourceEntry) => Indexed<Prepared> | undefined {
+): (entry: SourceEntry, hash?: string) => Indexed<Prepared> | undefined {
   const validator = validatorFor(definition.rowSchema);
   const optional = new Set(definition.optionalFields ?? []);
   const isOptional = (field: string | null) => field !== null && optional.has(field.split('.')[0]!);
-  return (entry) => {
+  return (entry, hash) => {
     const { row } = entry;
     if ('problem' in entry) {
       errors.push({ row, field: null, code: entry.problem });
       return undefined;
     }
     const { item } = entry;
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    if (!isObject(item)) {
       errors.push({ row, field: null, code: 'not_an_object' });
       return undefined;
     }
@@ -377,7 +498,9 @@ function rowPreparer<Row, Prepared>(
     try {
       const value = definition.prepare(usable as Row, warn);
       warnings.push(...rowWarningsLater);
-      return { row, value };
+      if (hash === undefined) return { row, value };
+      // Stored with the row, so that the same row uploaded again reports the same warnings without being prepared.
+      return { row, value, raw: { hash, warnings: rowWarningsLater.map((w) => ({ field: w.field, code: w.code })) } };
     } catch (error) {
       if (error instanceof RowFieldError) errors.push({ row, field: error.field, code: error.code });
       else if (error instanceof FieldProblem) errors.push({ row, field: null, code: error.reason });

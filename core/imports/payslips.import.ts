@@ -1,11 +1,12 @@
 import Type, { type Static } from 'typebox';
 import { ImportKind, PayslipKind, PayslipSection } from '../db/generated/enums.ts';
-import { fingerprint, uuidv7 } from '../util/ids.ts';
+import { uuidv7 } from '../util/ids.ts';
 import {
-  classify, field, type ImportDefinition, inBatchTransaction, optionalId, organizationIds, rememberNewPayslip, requiredText, type RowError,
-  RowFieldError,
+  classify, field, type ImportDefinition, inBatchTransaction, type Indexed, optionalId, organizationIds, rememberNewPayslip, requiredText,
+  type RowError, RowFieldError, type StoredRaw, storedWarnings, warningsColumn,
 } from './import-definition.ts';
 import { optionalText, toKopecks, toPeriod, toQuantity } from './normalize.ts';
+import { jsonFingerprint } from './raw-hash.ts';
 import { Id, Money, OptionalId, OptionalMoney, OptionalText, Quantity } from './row-types.ts';
 
 const SECTIONS = { accrued: PayslipSection.ACCRUED, withheld: PayslipSection.WITHHELD, paid: PayslipSection.PAID, other: PayslipSection.OTHER } as const;
@@ -58,6 +59,8 @@ export const PayslipRow = Type.Object(
 );
 export type PayslipRow = Static<typeof PayslipRow>;
 
+// Amounts are kept as decimal text of kopecks: what the SQL casts to bigint, and what `fingerprint` wrote for a
+// BigInt, so the stored fingerprints stay valid while the text is hashed without a replacer function per value.
 interface PreparedLine {
   lineNo: number;
   section: PayslipSection;
@@ -66,7 +69,7 @@ interface PreparedLine {
   note: string | null;
   days: string | null;
   hours: string | null;
-  amount: bigint;
+  amount: string;
 }
 
 interface PreparedPayslip {
@@ -76,16 +79,22 @@ interface PreparedPayslip {
   kind: PayslipKind;
   departmentName: string | null;
   position: string | null;
-  debtStart: bigint;
-  debtEnd: bigint;
-  totalAccrued: bigint;
-  totalWithheld: bigint;
-  totalPaid: bigint;
+  debtStart: string;
+  debtEnd: string;
+  totalAccrued: string;
+  totalWithheld: string;
+  totalPaid: string;
   lines: PreparedLine[];
   sourceHash: string;
 }
 
 const keyOf = (employeeId: string, period: string, kind: PayslipKind) => `${employeeId}|${period}|${kind}`;
+
+/**
+ * The version of what `prepare` makes of a payslip row (see `RawShortcut.version`): bump it with any change to the
+ * row schema, `prepare` or the normalizers it calls.
+ */
+export const PAYSLIP_NORMALIZATION_VERSION = 1;
 
 interface StoredEmployee {
   id: string;
@@ -96,13 +105,14 @@ interface StoredEmployee {
 }
 
 type Resolved = PreparedPayslip & { employee: StoredEmployee; organizationId: string };
+type Writable = { id: string; value: Resolved; raw: Indexed<unknown>['raw'] };
 
 /**
  * A batch's payslips as one array per column. The department and position default to the employee's current ones.
  * Amounts go as decimal text (cast to bigint in SQL): Prisma serializes every BigInt parameter as an object of its
  * own, which costs more than the whole insert.
  */
-function columns(rows: { id: string; value: Resolved }[]) {
+function columns(rows: Writable[]) {
   return {
     id: rows.map((r) => r.id),
     employeeId: rows.map((r) => r.value.employee.id),
@@ -111,17 +121,19 @@ function columns(rows: { id: string; value: Resolved }[]) {
     kind: rows.map((r) => r.value.kind as string),
     departmentName: rows.map((r) => r.value.departmentName ?? r.value.employee.departmentName),
     position: rows.map((r) => r.value.position ?? r.value.employee.position),
-    debtStart: rows.map((r) => String(r.value.debtStart)),
-    debtEnd: rows.map((r) => String(r.value.debtEnd)),
-    totalAccrued: rows.map((r) => String(r.value.totalAccrued)),
-    totalWithheld: rows.map((r) => String(r.value.totalWithheld)),
-    totalPaid: rows.map((r) => String(r.value.totalPaid)),
+    debtStart: rows.map((r) => r.value.debtStart),
+    debtEnd: rows.map((r) => r.value.debtEnd),
+    totalAccrued: rows.map((r) => r.value.totalAccrued),
+    totalWithheld: rows.map((r) => r.value.totalWithheld),
+    totalPaid: rows.map((r) => r.value.totalPaid),
     sourceHash: rows.map((r) => r.value.sourceHash),
+    rawHash: rows.map((r) => r.raw?.hash ?? null),
+    rawWarnings: rows.map((r) => warningsColumn(r.raw)),
   };
 }
 
 /** Every line of the batch's payslips as one array per column. */
-function lineColumns(rows: { id: string; value: Resolved }[]) {
+function lineColumns(rows: Writable[]) {
   const out = {
     payslipId: [] as string[], lineNo: [] as number[], section: [] as string[], code: [] as (string | null)[], name: [] as string[],
     note: [] as (string | null)[], days: [] as (string | null)[], hours: [] as (string | null)[], amount: [] as string[],
@@ -136,7 +148,7 @@ function lineColumns(rows: { id: string; value: Resolved }[]) {
       out.note.push(line.note);
       out.days.push(line.days);
       out.hours.push(line.hours);
-      out.amount.push(String(line.amount));
+      out.amount.push(line.amount);
     }
   }
   return out;
@@ -150,10 +162,12 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
   optionalFields: ['department', 'position'],
 
   prepare(row) {
+    const totals = { accrued: 0n, withheld: 0n, paid: 0n };
     const lines = row.lines.map((line, i): PreparedLine => {
       const amount = field(`lines.${i}.amount`, () => toKopecks(line.amount));
       // "" and " " read as absent, which an optional total may be but a line's amount may not.
       if (amount === undefined) throw new RowFieldError(`lines.${i}.amount`, 'required');
+      if (line.section !== 'other') totals[line.section] += amount;
       return {
         lineNo: i + 1,
         section: SECTIONS[line.section],
@@ -162,11 +176,9 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
         note: optionalText(line.note) ?? null,
         days: field(`lines.${i}.days`, () => toQuantity(line.days)) ?? null,
         hours: field(`lines.${i}.hours`, () => toQuantity(line.hours)) ?? null,
-        amount,
+        amount: String(amount),
       };
     });
-    const sum = (section: PayslipSection) => lines.filter((l) => l.section === section).reduce((s, l) => s + l.amount, 0n);
-    const totals = { accrued: sum(PayslipSection.ACCRUED), withheld: sum(PayslipSection.WITHHELD), paid: sum(PayslipSection.PAID) };
     for (const name of ['accrued', 'withheld', 'paid'] as const) {
       if (totals[name] > MAX_KOPECKS || totals[name] < -MAX_KOPECKS) throw new RowFieldError(`totals.${name}`, 'out_of_range');
       const declared = field(`totals.${name}`, () => toKopecks(row.totals?.[name]));
@@ -179,18 +191,30 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
       kind: KINDS[row.kind],
       departmentName: optionalText(row.department) ?? null,
       position: optionalText(row.position) ?? null,
-      debtStart: field('debtStart', () => toKopecks(row.debtStart)) ?? 0n,
-      debtEnd: field('debtEnd', () => toKopecks(row.debtEnd)) ?? 0n,
-      totalAccrued: totals.accrued,
-      totalWithheld: totals.withheld,
-      totalPaid: totals.paid,
+      debtStart: String(field('debtStart', () => toKopecks(row.debtStart)) ?? 0n),
+      debtEnd: String(field('debtEnd', () => toKopecks(row.debtEnd)) ?? 0n),
+      totalAccrued: String(totals.accrued),
+      totalWithheld: String(totals.withheld),
+      totalPaid: String(totals.paid),
       lines,
     };
-    return { ...value, sourceHash: fingerprint(value) };
+    // The fingerprint covers every field above, in this order: stored fingerprints depend on it.
+    return Object.assign(value, { sourceHash: jsonFingerprint(value) });
   },
 
   uploadKey: (v) => keyOf(v.employeeExternalId, v.period, v.kind),
   uploadKeyField: 'employeeId',
+
+  rawShortcut: {
+    version: PAYSLIP_NORMALIZATION_VERSION,
+    async findStored(db, hashes) {
+      const rows = await db.$queryRaw<{ rawHash: string; employeeId: string; period: string; kind: PayslipKind; rawWarnings: unknown }[]>`
+        SELECT p.raw_hash AS "rawHash", e.external_id AS "employeeId", p.period, p.kind::text AS kind, p.raw_warnings AS "rawWarnings"
+        FROM payslips p JOIN employees e ON e.id = p.employee_id
+        WHERE p.raw_hash = ANY(${hashes}::text[])`;
+      return new Map(rows.map((r): [string, StoredRaw] => [r.rawHash, { key: keyOf(r.employeeId, r.period, r.kind), warnings: storedWarnings(r.rawWarnings) }]));
+    },
+  },
 
   // Set-based SQL: each statement carries the whole batch as typed arrays through unnest, so that Node builds a
   // dozen arrays per batch instead of Prisma building and serializing one multi-row INSERT per table.
@@ -220,39 +244,51 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
         }
         organizationId = id;
       }
-      return [{ row: r.row, value: { ...r.value, employee, organizationId } }];
+      return [{ row: r.row, value: { ...r.value, employee, organizationId }, raw: r.raw }];
     });
     if (resolved.length === 0) return { outcomes: new Map(), errors };
 
     // Conditions the (employee, period, kind) index answers (a join on unnest was planned as a scan of every stored
     // payslip per batch); the exact keys are matched below.
-    const existing = await tx.$queryRaw<{ id: string; employeeId: string; period: string; kind: string; sourceHash: string }[]>`
-      SELECT p.id, p.employee_id AS "employeeId", p.period, p.kind::text AS kind, p.source_hash AS "sourceHash"
+    const existing = await tx.$queryRaw<{ id: string; employeeId: string; period: string; kind: string; sourceHash: string; rawHash: string | null }[]>`
+      SELECT p.id, p.employee_id AS "employeeId", p.period, p.kind::text AS kind, p.source_hash AS "sourceHash", p.raw_hash AS "rawHash"
       FROM payslips p
       WHERE p.employee_id = ANY(${[...new Set(resolved.map((r) => r.value.employee.id))]}::uuid[])
         AND p.period = ANY(${[...new Set(resolved.map((r) => r.value.period))]}::text[]::bpchar[])`;
-    const split = classify(
-      resolved,
-      (v) => keyOf(v.employee.id, v.period, v.kind),
-      new Map(existing.map((p) => [keyOf(p.employeeId, p.period, p.kind as PayslipKind), p])),
-    );
+    const stored = new Map(existing.map((p) => [keyOf(p.employeeId, p.period, p.kind as PayslipKind), p]));
+    const split = classify(resolved, (v) => keyOf(v.employee.id, v.period, v.kind), stored);
+    // Unchanged by fingerprint but not by raw hash: stored before raw hashes, under an older normalization version,
+    // or sent with another key order. Its raw hash is written so that the next identical upload skips it.
+    const rehashed = split.unchanged.flatMap((r) => {
+      const current = stored.get(keyOf(r.value.employee.id, r.value.period, r.value.kind))!;
+      return r.raw && current.rawHash !== r.raw.hash ? [{ id: current.id, raw: r.raw }] : [];
+    });
+    if (rehashed.length > 0) {
+      await tx.$executeRaw`
+        UPDATE payslips AS p SET raw_hash = u.raw_hash, raw_warnings = u.raw_warnings::jsonb
+        FROM unnest(${rehashed.map((r) => r.id)}::uuid[], ${rehashed.map((r) => r.raw.hash)}::text[], ${rehashed.map((r) => warningsColumn(r.raw))}::text[])
+          AS u(id, raw_hash, raw_warnings)
+        WHERE p.id = u.id`;
+    }
     if (split.created.length + split.updated.length === 0) return { outcomes: split.outcomes, errors };
 
-    const created = split.created.map((r) => ({ id: uuidv7(), value: r.value }));
-    const updated = split.updated.map((u) => ({ id: u.id, value: u.row.value }));
+    const created: Writable[] = split.created.map((r) => ({ id: uuidv7(), value: r.value, raw: r.raw }));
+    const updated: Writable[] = split.updated.map((u) => ({ id: u.id, value: u.row.value, raw: u.row.raw }));
     const now = ctx.now;
     if (created.length > 0) {
       const c = columns(created);
       await tx.$executeRaw`
         INSERT INTO payslips (id, employee_id, organization_id, period, kind, department_name, position, debt_start, debt_end,
-                              total_accrued, total_withheld, total_paid, source_hash, published_at, updated_at)
+                              total_accrued, total_withheld, total_paid, source_hash, raw_hash, raw_warnings, published_at, updated_at)
         SELECT u.id, u.employee_id, u.organization_id, u.period, u.kind::"PayslipKind", u.department_name, u.position, u.debt_start,
-               u.debt_end, u.total_accrued, u.total_withheld, u.total_paid, u.source_hash, ${now}::timestamptz, ${now}::timestamptz
+               u.debt_end, u.total_accrued, u.total_withheld, u.total_paid, u.source_hash, u.raw_hash, u.raw_warnings::jsonb,
+               ${now}::timestamptz, ${now}::timestamptz
         FROM unnest(${c.id}::uuid[], ${c.employeeId}::uuid[], ${c.organizationId}::uuid[], ${c.period}::text[], ${c.kind}::text[],
                     ${c.departmentName}::text[], ${c.position}::text[], ${c.debtStart}::text[]::bigint[], ${c.debtEnd}::text[]::bigint[],
-                    ${c.totalAccrued}::text[]::bigint[], ${c.totalWithheld}::text[]::bigint[], ${c.totalPaid}::text[]::bigint[], ${c.sourceHash}::text[])
+                    ${c.totalAccrued}::text[]::bigint[], ${c.totalWithheld}::text[]::bigint[], ${c.totalPaid}::text[]::bigint[], ${c.sourceHash}::text[],
+                    ${c.rawHash}::text[], ${c.rawWarnings}::text[])
           AS u(id, employee_id, organization_id, period, kind, department_name, position, debt_start, debt_end, total_accrued,
-               total_withheld, total_paid, source_hash)`;
+               total_withheld, total_paid, source_hash, raw_hash, raw_warnings)`;
     }
     if (updated.length > 0) {
       const c = columns(updated);
@@ -260,11 +296,13 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
         UPDATE payslips AS p
         SET organization_id = u.organization_id, department_name = u.department_name, position = u.position,
             debt_start = u.debt_start, debt_end = u.debt_end, total_accrued = u.total_accrued, total_withheld = u.total_withheld,
-            total_paid = u.total_paid, source_hash = u.source_hash, updated_at = ${now}::timestamptz
+            total_paid = u.total_paid, source_hash = u.source_hash, raw_hash = u.raw_hash, raw_warnings = u.raw_warnings::jsonb,
+            updated_at = ${now}::timestamptz
         FROM unnest(${c.id}::uuid[], ${c.organizationId}::uuid[], ${c.departmentName}::text[], ${c.position}::text[],
                     ${c.debtStart}::text[]::bigint[], ${c.debtEnd}::text[]::bigint[], ${c.totalAccrued}::text[]::bigint[], ${c.totalWithheld}::text[]::bigint[],
-                    ${c.totalPaid}::text[]::bigint[], ${c.sourceHash}::text[])
-          AS u(id, organization_id, department_name, position, debt_start, debt_end, total_accrued, total_withheld, total_paid, source_hash)
+                    ${c.totalPaid}::text[]::bigint[], ${c.sourceHash}::text[], ${c.rawHash}::text[], ${c.rawWarnings}::text[])
+          AS u(id, organization_id, department_name, position, debt_start, debt_end, total_accrued, total_withheld, total_paid, source_hash,
+               raw_hash, raw_warnings)
         WHERE p.id = u.id`;
       // A corrected payslip replaces its lines whole: no stale line survives.
       await tx.$executeRaw`DELETE FROM payslip_lines WHERE payslip_id = ANY(${c.id}::uuid[])`;

@@ -20,6 +20,9 @@ export function itemsSource(items: readonly unknown[]): RowSource {
   return { entries: entries(), total: items.length, estimateTotal: () => items.length };
 }
 
+/** No upload row comes near this (a payslip of 500 long lines is ~2 MB); a longer line is refused alone. */
+export const MAX_NDJSON_LINE_BYTES = 8 * 1024 * 1024;
+
 export interface NdjsonOptions {
   /** The body's length in bytes when the client said it (Content-Length): gives the estimated total. */
   contentLength?: number | null;
@@ -34,7 +37,7 @@ const SUSPECT_CONSTRUCTOR = /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|
 class PoisonedJson extends Error {}
 
 /** JSON.parse, refusing `__proto__` keys and `constructor.prototype` like the JSON body parser does. */
-function parseLine(text: string): unknown {
+export function parseLine(text: string): unknown {
   if (!SUSPECT_PROTO.test(text) && !SUSPECT_CONSTRUCTOR.test(text)) return JSON.parse(text);
   return JSON.parse(text, function (key, value: unknown) {
     if (key === '__proto__') throw new PoisonedJson();

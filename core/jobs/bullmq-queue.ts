@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { createRequire } from 'node:module';
+import type { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { safeError, type Logger } from '../logger.ts';
 import { type JobDefinition, type JobDefinitions, type JobName, type JobQueue, type JobToQueue, PermanentJobError, QueueUnavailableError } from './job-definition.ts';
@@ -14,12 +15,16 @@ const LOCK_DURATION_MS = 10_000;
 // Releases a periodic task's "running" mark only if it is still this run's (it may have expired and been retaken).
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
+// BullMQ (and ioredis) cost ~0.25 s to load: required when a process is given REDIS_URL, not by every start.
+const require = createRequire(import.meta.url);
+
 /**
  * BullMQ, one queue per job name under `prefix`. Producers (API and bot processes) and workers (the same
  * processes, or separate ones) share Redis; nothing about a job lives in process memory.
  */
 export function createBullmqQueue(options: { url: string; prefix: string; definitions: JobDefinitions; logger: Logger; concurrency?: number; enqueueTimeoutMs?: number; closeGraceMs?: number; lockDurationMs?: number }): JobQueue {
   const { url, prefix, definitions, logger } = options;
+  const { Queue, UnrecoverableError, Worker } = require('bullmq') as typeof import('bullmq');
   const trouble = createRedisTrouble(logger, 'job-queue');
   // Workers block on Redis and must never give up a command; producers should fail fast instead.
   const producerConnection = connectRedis(url, { maxRetriesPerRequest: 3, lazyConnect: true }, trouble);

@@ -26,6 +26,10 @@ export interface JobPayloads {
   'certificate-deadline-reminders': Record<string, never>;
   /** Periodic: once a day, sends the admins the requests past their deadline (core/certificates). */
   'certificate-overdue-digest': Record<string, never>;
+  /** Runs a large upload whose body the API staged in the database (core/imports/import-job.ts). */
+  'run-import': { importRunId: string };
+  /** Periodic: queues again staged uploads nobody is running (Redis down at enqueue, a worker gone). */
+  'sweep-imports': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 

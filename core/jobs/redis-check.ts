@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import { safeError, type Logger } from '../logger.ts';
+import { loadIoredis } from './redis-connection.ts';
 
 export interface RedisSettings {
   /** undefined: Redis would not say (CONFIG refused, as managed services often do). */
@@ -34,7 +34,7 @@ export function redisWarnings(settings: RedisSettings): string[] {
 
 /** Checks at start that the Redis behind the job queues will keep them; logs what to change. Never throws. */
 export async function checkRedisForQueues(url: string, logger: Logger): Promise<RedisSettings | undefined> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null });
+  const redis = new (loadIoredis().Redis)(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null });
   redis.on('error', () => {});
   try {
     await redis.connect();

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import { safeError, type Logger } from '../logger.ts';
 
 interface ErrorSource {
@@ -40,9 +41,17 @@ export function createRedisTrouble(logger: Logger, component: string, quietMs = 
 
 export type RedisTrouble = ReturnType<typeof createRedisTrouble>;
 
+// ioredis is required by the first connection: a process without REDIS_URL never loads it.
+const require = createRequire(import.meta.url);
+
+/** ioredis, loaded on first use. */
+export function loadIoredis(): typeof import('ioredis') {
+  return require('ioredis') as typeof import('ioredis');
+}
+
 /** An ioredis connection whose errors go to `trouble` (never to stderr). */
 export function connectRedis(url: string, options: RedisOptions, trouble: RedisTrouble): Redis {
-  const redis = new Redis(url, options);
+  const redis = new (loadIoredis().Redis)(url, options);
   trouble.watch(redis);
   redis.on('ready', () => trouble.recovered());
   return redis;

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import PDFDocument from 'pdfkit';
+import { createRequire } from 'node:module';
 import { drawText, type PdfFonts, prepareDocument } from './pdf-fonts.ts';
+
+// pdfkit (and fontkit under it) costs ~0.15 s to load: required on the first document, not at start.
+const require = createRequire(import.meta.url);
+let pdfDocument: typeof import('pdfkit') | undefined;
 
 export const A4 = { left: 40, right: 555, top: 40, bottom: 800 } as const;
 
@@ -9,6 +13,7 @@ export const A4 = { left: 40, right: 555, top: 40, bottom: 800 } as const;
  * (no pdfkit text flow), which keeps rendering in the low milliseconds.
  */
 export function createPdfCanvas(fonts: PdfFonts, options: { title: string; author: string; password?: string }) {
+  const PDFDocument = (pdfDocument ??= require('pdfkit') as typeof import('pdfkit'));
   const doc = new PDFDocument({
     size: 'A4',
     margin: A4.left,

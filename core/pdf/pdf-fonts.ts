@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { create } from 'fontkit';
+
+// fontkit is required with the fonts, on the first PDF: loading it at start cost ~0.1 s for nothing.
+const require = createRequire(import.meta.url);
 
 // pdfkit accepts an already parsed fontkit font wherever it accepts a font file. These are the parts of fontkit's
 // font and glyph-run objects this module relies on.
@@ -154,6 +156,7 @@ const COMMON =
  * documents because every document first encodes the same common characters in the same order.
  */
 function share(bytes: Buffer): SharedFont {
+  const { create } = require('fontkit') as typeof import('fontkit');
   const font = create(bytes) as unknown as FontkitFont & { unitsPerEm: number };
   const advances = new Map<number, number>();
   return {
@@ -220,7 +223,6 @@ let loaded: PdfFonts | undefined;
 /** DejaVu Sans (npm `dejavu-fonts-ttf`): real TTF files with Cyrillic, digits, «», №, ₽. Loaded once per process. */
 export function loadPdfFonts(): PdfFonts {
   if (!loaded) {
-    const require = createRequire(import.meta.url);
     loaded = {
       regular: share(readFileSync(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'))),
       bold: share(readFileSync(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'))),

@@ -40,7 +40,7 @@ describe.each(DB_KINDS)('housekeeping on %s', (kind) => {
     ] });
 
     const housekeeping = t.container.services.housekeeping;
-    expect(await housekeeping.run()).toEqual({ idempotencyKeys: 1, codes: 1, dismissals: 0 });
+    expect(await housekeeping.run()).toEqual({ idempotencyKeys: 1, codes: 1, dismissals: 0, uploadChunks: 0 });
     expect((await prisma.idempotencyRecord.findMany()).map((r) => r.key)).toEqual(['fresh']);
     expect(await prisma.oneTimeCode.count()).toBe(1);
 

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+import { ImportStatus, type ImportKind } from '../db/generated/enums.ts';
+import { PermanentJobError, QueueUnavailableError, type JobDefinition, type JobQueue } from '../jobs/job-definition.ts';
+import { safeError, type Logger } from '../logger.ts';
+import type { ImportDefinition } from './import-definition.ts';
+import { LostClaimError, type ImportRunner, type RunClaim } from './import-runner.ts';
+import { IMPORTS } from './index.ts';
+import { ndjsonSource, parseLine } from './row-source.ts';
+import type { StagedFormat, UploadStaging } from './upload-staging.ts';
+
+/** Rows of one JSON envelope, at most: a year of payslips of a large company; more should come as NDJSON. */
+export const MAX_UPLOAD_ITEMS = 200_000;
+
+/**
+ * How long a worker's claim on a staged upload lasts without renewal; every batch renews it. A worker that died
+ * mid-run leaves the run to another one once this has passed.
+ */
+export const IMPORT_LEASE_MS = 15_000;
+
+/** How often staged uploads nobody is running are queued again (Redis was down at enqueue, a worker died). */
+export const IMPORT_SWEEP_EVERY_MS = 60_000;
+
+/** The failure stored on a staged JSON body that turns out not to be an upload. */
+export const NOT_AN_ENVELOPE_FAILURE = 'The body is not a JSON object with an "items" array (of at most 200000 rows); nothing was stored.';
+
+const BOM = '\uFEFF';
+
+/** A body staged by the API (see api/plugins/json-body.ts), not yet recorded as a run. */
+export interface StagedBody {
+  id: string;
+  format: StagedFormat;
+  bytes: number;
+}
+
+const jobIdOf = (importRunId: string) => `import-${importRunId}`;
+
+const definitionOf = (kind: ImportKind): ImportDefinition<unknown, unknown> => {
+  const definition = Object.values(IMPORTS).find((d) => d.kind === kind);
+  if (!definition) throw new PermanentJobError(`no import for kind ${kind}`);
+  return definition;
+};
+
+/**
+ * Large uploads, run by a worker: the API process records a staged body as a QUEUED run and queues `run-import`
+ * with its id; a worker claims the run (a conditional update: one worker at a time), reads the body back as a
+ * stream into the same import as a synchronous upload, and deletes it at the end. Re-running a run cut short is
+ * safe: the import is idempotent (stored rows come back unchanged). `sweep-imports` queues again what nobody runs.
+ */
+export function createStagedImports(deps: {
+  db: Db;
+  staging: UploadStaging;
+  /** Built after the queue these jobs are part of. */
+  runner: () => ImportRunner;
+  jobs: () => JobQueue;
+  clock: Clock;
+  logger: Logger;
+  /** The longest NDJSON line read (what the API allows of a line). */
+  maxLineBytes: number;
+  leaseMs?: number;
+}) {
+  const { db, staging, clock, logger, maxLineBytes } = deps;
+  const leaseMs = deps.leaseMs ?? IMPORT_LEASE_MS;
+
+  async function enqueue(importRunId: string): Promise<boolean> {
+    try {
+      await deps.jobs().enqueue('run-import', { importRunId }, { jobId: jobIdOf(importRunId) });
+      return true;
+    } catch (error) {
+      if (!(error instanceof QueueUnavailableError)) throw error;
+      logger.warn({ importId: importRunId, err: safeError(error) }, 'upload staged but not queued now; the import sweep queues it');
+      return false;
+    }
+  }
+
+  /** Records a staged body as a QUEUED run and queues it; the run is durable even when the queue is not reachable. */
+  async function accept(definition: ImportDefinition<unknown, unknown>, body: StagedBody, actor: { apiTokenId?: string | null }): Promise<string> {
+    await db.importRun.create({
+      data: {
+        id: body.id, kind: definition.kind, status: ImportStatus.QUEUED, bodyFormat: body.format, bodyBytes: body.bytes,
+        startedAt: clock.now(), apiTokenId: actor.apiTokenId ?? null,
+      },
+    });
+    await enqueue(body.id);
+    return body.id;
+  }
+
+  /** The staged JSON envelope's items, or null when it is not one. Held whole: a JSON body is within API_BODY_LIMIT_MB. */
+  async function readEnvelope(importRunId: string): Promise<unknown[] | null> {
+    const pieces: Buffer[] = [];
+    for await (const chunk of staging.read(importRunId)) pieces.push(chunk);
+    let text = Buffer.concat(pieces).toString('utf8');
+    pieces.length = 0;
+    if (text.startsWith(BOM)) text = text.slice(1);
+    let parsed: unknown;
+    try {
+      parsed = parseLine(text);
+    } catch {
+      return null;
+    }
+    const items = (parsed as { items?: unknown } | null)?.items;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !Array.isArray(items) || items.length > MAX_UPLOAD_ITEMS) return null;
+    return items;
+  }
+
+  /** Takes the run for this worker: QUEUED, or RUNNING under a lease that has passed (its worker is gone). */
+  async function claim(importRunId: string): Promise<{ claim: RunClaim; startedAt: Date } | null> {
+    const now = clock.now();
+    const token = randomUUID();
+    const { count } = await db.importRun.updateMany({
+      where: {
+        id: importRunId,
+        bodyFormat: { not: null },
+        OR: [{ status: ImportStatus.QUEUED }, { status: ImportStatus.RUNNING, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] }],
+      },
+      // A run taken over starts again from the first row: its counters start again with it.
+      data: {
+        status: ImportStatus.RUNNING, claimToken: token, leaseUntil: new Date(now.getTime() + leaseMs), startedAt: now,
+        total: null, estimatedTotal: null, processed: 0, created: 0, updated: 0, unchanged: 0, rejected: 0,
+      },
+    });
+    return count === 1 ? { claim: { token, leaseMs }, startedAt: now } : null;
+  }
+
+  /**
+   * The payday announcement of rows a run cut short had stored: run again, they come back unchanged and its own
+   * announcement leaves them out. They carry that attempt's start as `updated_at` (the import writes its `now`).
+   * Notifications are unique per employee and period, so nobody is told twice.
+   */
+  async function announceCutShort(attemptStartedAt: Date, log: Logger): Promise<void> {
+    const publisher = deps.runner().publisher;
+    if (!publisher) return;
+    const written = await db.payslip.findMany({ where: { updatedAt: attemptStartedAt }, select: { id: true } });
+    const announced = await publisher.payslipsCreated(written.map((p) => p.id));
+    if (announced > 0) log.info({ announced }, 'payslips stored by the attempt cut short announced');
+  }
+
+  async function run(importRunId: string, log: Logger): Promise<void> {
+    const before = await db.importRun.findUnique({ where: { id: importRunId }, select: { status: true, startedAt: true } });
+    const claimed = await claim(importRunId);
+    if (!claimed) {
+      const current = await db.importRun.findUnique({ where: { id: importRunId }, select: { status: true, bodyFormat: true } });
+      if (!current || current.bodyFormat === null || current.status === ImportStatus.SUCCEEDED || current.status === ImportStatus.FAILED) {
+        await staging.discard(importRunId);
+        return;
+      }
+      // Retried with backoff until the other worker's lease has passed, or it has finished.
+      throw new Error('another worker is running this upload');
+    }
+    const record = await db.importRun.findUniqueOrThrow({ where: { id: importRunId } });
+    const definition = definitionOf(record.kind);
+    const actor = { apiTokenId: record.apiTokenId };
+    const importRun = { id: importRunId, startedAt: claimed.startedAt };
+    // Taken over from a worker that died: what it stored is announced once this run has succeeded.
+    const cutShort = before?.status === ImportStatus.RUNNING && record.kind === 'PAYSLIPS' ? before.startedAt : undefined;
+    try {
+      if (record.bodyFormat === 'ndjson') {
+        const source = ndjsonSource(staging.read(importRunId), { contentLength: record.bodyBytes, maxLineBytes });
+        await deps.runner().runClaimed(definition, source, actor, importRun, claimed.claim);
+        if (cutShort) await announceCutShort(cutShort, log);
+      } else {
+        const items = await readEnvelope(importRunId);
+        if (items === null) await deps.runner().refuse(importRunId, claimed.claim, NOT_AN_ENVELOPE_FAILURE);
+        else {
+          await deps.runner().runClaimed(definition, items, actor, importRun, claimed.claim);
+          if (cutShort) await announceCutShort(cutShort, log);
+        }
+      }
+    } catch (error) {
+      // The run is another worker's now; it deletes the body when done.
+      if (error instanceof LostClaimError) return;
+      // Recorded as FAILED on the run (see the runner); a retry would not find it QUEUED.
+      log.warn({ importId: importRunId, err: safeError(error) }, 'staged upload failed');
+    }
+    await staging.discard(importRunId);
+  }
+
+  /** Queues again every staged upload nobody is running; the job id makes a duplicate harmless. */
+  async function sweep(): Promise<number> {
+    const now = clock.now();
+    const waiting = await db.importRun.findMany({
+      where: {
+        bodyFormat: { not: null },
+        OR: [{ status: ImportStatus.QUEUED }, { status: ImportStatus.RUNNING, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] }],
+      },
+      select: { id: true },
+    });
+    if (waiting.length === 0) return 0;
+    await deps.jobs().enqueueMany('run-import', waiting.map((r) => ({ payload: { importRunId: r.id }, jobId: jobIdOf(r.id) })), { replaceFailed: true });
+    return waiting.length;
+  }
+
+  const jobs: { 'run-import': JobDefinition<'run-import'>; 'sweep-imports': JobDefinition<'sweep-imports'> } = {
+    'run-import': {
+      name: 'run-import',
+      // Tries only while another worker's lease stands (or the database is unreachable): 2 s, 4 s, 8 s…
+      attempts: 8,
+      backoffMs: 2000,
+      // One large upload at a time per worker: its memory is one batch and one staged chunk, not several.
+      concurrency: 1,
+      // Tracked from its first step: shutdown waits for an upload being claimed as for one running (`drain`).
+      handle: ({ importRunId }, { logger: log }) => deps.runner().track(run(importRunId, log)),
+    },
+    'sweep-imports': {
+      name: 'sweep-imports',
+      attempts: 1,
+      backoffMs: 0,
+      everyMs: IMPORT_SWEEP_EVERY_MS,
+      async handle() {
+        const queued = await sweep();
+        if (queued > 0) logger.info({ uploads: queued }, 'staged uploads queued again');
+      },
+    },
+  };
+
+  return { accept, sweep, jobs };
+}
+
+export type StagedImports = ReturnType<typeof createStagedImports>;
