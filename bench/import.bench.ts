@@ -10,6 +10,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -72,11 +73,18 @@ interface Server {
   stop(): Promise<void>;
 }
 
+/** The Node flags `npm start` runs with (package.json's start script), so that the bench's servers are tuned alike. */
+const START_FLAGS: string[] = (() => {
+  const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+  const words = scripts.start!.split(/\s+/);
+  return words.slice(1, words.indexOf('scripts/start.mjs')).filter((w) => w.startsWith('--'));
+})();
+
 async function startServer(env: Record<string, string | undefined>): Promise<Server> {
   const merged = { ...process.env, ...env };
   for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
-  // BENCH_SERVER_FLAGS: extra Node flags for the server (e.g. "--max-old-space-size=256" to see what its peak holds).
-  const flags = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+  // BENCH_SERVER_FLAGS: Node flags for the server instead of npm start's (e.g. "--max-old-space-size=256", or "" for none).
+  const flags = process.env.BENCH_SERVER_FLAGS === undefined ? START_FLAGS : process.env.BENCH_SERVER_FLAGS.split(' ').filter(Boolean);
   const child: ChildProcess = fork(SELF, ['--serve'], { execArgv: ['--import', 'tsx', ...flags], env: merged, stdio: 'inherit' });
   const next = <T>(type: string) => new Promise<T>((resolve, reject) => {
     const onMessage = (m: { type: string } & T) => {
@@ -366,7 +374,8 @@ const freePort = () => new Promise<number>((resolve, reject) => {
 /** `node --import tsx main.ts` with these roles; resolves once its output matches `ready`. */
 async function startKabinet(roles: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: root, env: { PATH: process.env.PATH, ...env, ROLES: roles }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // What `npm start` runs: the built bundle, with its Node flags.
+  const child = spawn(process.execPath, [...START_FLAGS, 'scripts/start.mjs'], { cwd: root, env: { PATH: process.env.PATH, ...env, ROLES: roles }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {

@@ -28,6 +28,7 @@ const EnvSchema = z.object({
   REDIS_URL: redisUrl.optional(),
   API_BODY_LIMIT_MB: z.coerce.number().positive().max(2048).default(256),
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  IMPORT_LOOKUP_ROWS: z.coerce.number().int().min(1).max(50_000).default(10_000),
   IMPORT_ASYNC_THRESHOLD_MB: z.coerce.number().min(0).max(2048).default(8),
   HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   HTTP_CONNECTION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
@@ -102,7 +103,7 @@ export interface Config {
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
   redisUrl: string | undefined;
   /** `asyncThresholdBytes`: a larger upload is answered 202 at once and runs in the background. */
-  imports: { batchSize: number; idempotencyTtlHours: number; idempotencyLeaseMinutes: number; asyncThresholdBytes: number };
+  imports: { batchSize: number; lookupRows: number; idempotencyTtlHours: number; idempotencyLeaseMinutes: number; asyncThresholdBytes: number };
   bot:
     | { enabled: false }
     | { enabled: true; token: string; apiRoot: string | undefined; username: string | undefined; webhook: { url: string; secret: string } | undefined };
@@ -182,7 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     roles,
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: e.DATA_DIR },
     redisUrl: e.REDIS_URL,
-    imports: { batchSize: e.IMPORT_BATCH_SIZE, idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS, idempotencyLeaseMinutes: e.IDEMPOTENCY_LEASE_MINUTES,
+    imports: { batchSize: e.IMPORT_BATCH_SIZE, lookupRows: e.IMPORT_LOOKUP_ROWS, idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS, idempotencyLeaseMinutes: e.IDEMPOTENCY_LEASE_MINUTES,
       asyncThresholdBytes: Math.round(e.IMPORT_ASYNC_THRESHOLD_MB * 1024 * 1024) },
     bot: e.BOT_TOKEN
       ? {

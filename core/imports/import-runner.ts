@@ -51,6 +51,11 @@ export interface ImportRunnerDeps {
   db: Db;
   logger: Logger;
   batchSize: number;
+  /**
+   * Rows whose raw hashes go in one lookup query. A query's cost is mostly its round trip and Prisma's handling of
+   * the parameter, not the index probes: 10,000 a query made an unchanged year 1.7x faster than 1,000.
+   */
+  lookupRows?: number;
   /** Announces new payslips once an upload has finished. */
   publisher?: { payslipsCreated(ids: string[]): Promise<number> };
   clock?: Clock;
@@ -101,6 +106,7 @@ export class LostClaimError extends Error {
 
 export function createImportRunner(deps: ImportRunnerDeps) {
   const { db, logger, batchSize } = deps;
+  const lookupRows = deps.lookupRows ?? 10 * batchSize;
   const clock = deps.clock ?? systemClock;
 
   /**
@@ -335,7 +341,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
         // Only an object can be a stored row; anything else is refused on the full path.
         const hash = 'item' in entry && isObject(entry.item) ? rawHash(definition.kind, shortcut.version, entry.item) : undefined;
         pending.push({ entry, hash });
-        if (pending.length >= batchSize) await lookUpPending();
+        if (pending.length >= lookupRows) await lookUpPending();
       }
       if (pending.length > 0) await lookUpPending();
       if (looking) await settle(looking);

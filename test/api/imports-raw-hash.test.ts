@@ -13,7 +13,7 @@ describe.each(DB_KINDS)('unchanged rows skipped by their raw hash on %s', (kind)
   let t: TestApp;
   // Small batches: the lookups, the skipped and the prepared rows of one upload cross several batches.
   beforeAll(async () => {
-    t = await createTestApp(kind, { env: { IMPORT_BATCH_SIZE: '4' } });
+    t = await createTestApp(kind, { env: { IMPORT_BATCH_SIZE: '4', IMPORT_LOOKUP_ROWS: '4' } });
   });
   afterAll(async () => t?.close());
   beforeEach(async () => t.reset());
