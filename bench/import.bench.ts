@@ -45,8 +45,12 @@ async function serve(): Promise<void> {
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const { token } = await container.services.apiTokens.create('bench', [ApiScope.IMPORT]);
   let peak = 0;
+  // BENCH_VERBOSE: what the RSS was made of at its peak (the V8 heap, or memory outside it: buffers, malloc).
+  let atPeak: NodeJS.MemoryUsage | undefined;
   const sample = () => {
-    peak = Math.max(peak, process.memoryUsage.rss());
+    const rss = process.memoryUsage.rss();
+    if (rss > peak && process.env.BENCH_VERBOSE) atPeak = process.memoryUsage();
+    peak = Math.max(peak, rss);
   };
   setInterval(sample, 10).unref();
   process.on('message', async (message: { type: string }) => {
@@ -54,7 +58,9 @@ async function serve(): Promise<void> {
       sample();
       const cpu = process.cpuUsage();
       process.send!({ type: 'memory', rss: process.memoryUsage.rss(), peak, cpuMs: (cpu.user + cpu.system) / 1000 });
+      if (atPeak) console.log(`  server at its RSS peak: ${Object.entries(atPeak).map(([k, v]) => `${k} ${Math.round(v / 2 ** 20)} MB`).join(', ')}`);
       peak = 0;
+      atPeak = undefined;
     } else if (message.type === 'stop') {
       await app.close();
       await container.services.jobs.close();

@@ -52,8 +52,9 @@ export interface ImportRunnerDeps {
   logger: Logger;
   batchSize: number;
   /**
-   * Rows whose raw hashes go in one lookup query. A query's cost is mostly its round trip and Prisma's handling of
-   * the parameter, not the index probes: 10,000 a query made an unchanged year 1.7x faster than 1,000.
+   * Rows whose raw hashes go in one lookup query at most, reached while rows are found unchanged. A query's cost is
+   * mostly its round trip and Prisma's handling of the parameter, not the index probes: 10,000 a query made an
+   * unchanged year 1.7x faster than 1,000.
    */
   lookupRows?: number;
   /** Announces new payslips once an upload has finished. */
@@ -316,8 +317,13 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       stored.catch(() => undefined);
       return { entries, stored };
     };
+    // Rows wait for their lookup: while most are found (an unchanged upload), lookups grow to `lookupRows`, whose
+    // round trips are then most of the time; while most are new or changed, they stay at a batch, so that a first
+    // upload does not hold thousands of parsed rows besides the batches being prepared and written.
+    let lookupSize = Math.min(batchSize, lookupRows);
     const settle = async ({ entries, stored }: Looked) => {
       const found = await stored;
+      lookupSize = found.size >= 0.9 * entries.length ? Math.min(lookupRows, lookupSize * 4) : Math.min(batchSize, lookupRows);
       for (const { entry, hash } of entries) {
         const row = hash === undefined ? undefined : found.get(hash);
         if (row) skip(entry.row, row);
@@ -341,7 +347,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
         // Only an object can be a stored row; anything else is refused on the full path.
         const hash = 'item' in entry && isObject(entry.item) ? rawHash(definition.kind, shortcut.version, entry.item) : undefined;
         pending.push({ entry, hash });
-        if (pending.length >= lookupRows) await lookUpPending();
+        if (pending.length >= lookupSize) await lookUpPending();
       }
       if (pending.length > 0) await lookUpPending();
       if (looking) await settle(looking);

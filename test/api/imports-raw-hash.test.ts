@@ -11,9 +11,10 @@ const problems = (list: Row[]) => list.map((p) => [p.row, p.field, p.code]);
 
 describe.each(DB_KINDS)('unchanged rows skipped by their raw hash on %s', (kind) => {
   let t: TestApp;
-  // Small batches: the lookups, the skipped and the prepared rows of one upload cross several batches.
+  // Small batches: the lookups, the skipped and the prepared rows of one upload cross several batches, and lookups
+  // grow from a batch (2 rows) to IMPORT_LOOKUP_ROWS (8) while rows are found unchanged.
   beforeAll(async () => {
-    t = await createTestApp(kind, { env: { IMPORT_BATCH_SIZE: '4', IMPORT_LOOKUP_ROWS: '4' } });
+    t = await createTestApp(kind, { env: { IMPORT_BATCH_SIZE: '2', IMPORT_LOOKUP_ROWS: '8' } });
   });
   afterAll(async () => t?.close());
   beforeEach(async () => t.reset());
@@ -103,8 +104,9 @@ describe.each(DB_KINDS)('unchanged rows skipped by their raw hash on %s', (kind)
       [11, 'employeeId', 'duplicate_in_upload'],
       [12, 'employeeId', 'duplicate_in_upload'],
     ]);
-    // Only the rows not stored as they are went the full path: 1, 2, 4, 10, 12, 13.
-    expect(definition.prepared).toBe(6);
+    // Only the rows not stored as they are went the full path: 1, 2, 4, 10, 13, and 12 unless its key (row 1's) was
+    // already taken when its lookup settled — then it is refused as a duplicate before being prepared.
+    expect([5, 6]).toContain(definition.prepared);
     expect(problems(res.warnings)).toEqual([[7, 'department', 'too_long']]);
 
     const prisma = t.testDb.database.prisma;
