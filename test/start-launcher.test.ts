@@ -53,8 +53,7 @@ describe('npm start runs a bundle that is never stale', () => {
   });
 
   it('passes the arguments on to main.ts, as `npm run worker` needs', () => {
-    const [launcher] = npmScript('start');
-    const run = spawnSync(process.execPath, [launcher!, '--roles=worker'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, [...npmScript('start'), '--roles=worker'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
     expect(run.stdout).toContain('--roles=worker');
   });
 
