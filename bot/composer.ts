@@ -41,9 +41,9 @@ export class Composer<C extends Context> extends GrammyComposer<C> {
     const run = branch.middleware();
     this.steps.push((ctx, next) => {
       const matches = predicate(ctx);
-      if (matches === true) return run(ctx, next);
-      if (matches === false) return next();
-      return matches.then((yes) => (yes ? run(ctx, next) : next()));
+      // Truthiness, as grammY's `filter` reads a predicate's answer (a promise is awaited first).
+      if (matches instanceof Promise) return matches.then((yes) => (yes ? run(ctx, next) : next()));
+      return matches ? run(ctx, next) : next();
     });
     return branch;
   }

@@ -5,7 +5,7 @@
 // Plain JavaScript on purpose: this runs before anything could compile TypeScript.
 //   node scripts/build.mjs          build if stale (what postinstall does), print where
 //   node scripts/build.mjs --force  build even if fresh
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -40,18 +40,20 @@ const externalPackages = {
   },
 };
 
-/** Size and modification time: a changed file changes either (git writes files with the time of the checkout). */
+/**
+ * A file's content hash: an edit that keeps the size and the modification time (a deploy that sets every file's
+ * time, a fast checkout) still changes it. ~250 small files: a few ms per start.
+ */
 function fingerprint(relative) {
   try {
-    const s = statSync(path.join(ROOT, relative));
-    return `${s.size}:${s.mtimeMs}`;
+    return createHash('sha1').update(readFileSync(path.join(ROOT, relative))).digest('base64url');
   } catch {
     return 'missing';
   }
 }
 
 /**
- * The current build, if every file it was made from is as it was: a few hundred stat calls, ~2 ms. A file added
+ * The current build, if every file it was made from is as it was (content hashes of ~250 files, a few ms). A file added
  * without an edit to an importer cannot be part of the program, so the recorded inputs are the whole story.
  */
 export function freshBuild() {
@@ -71,7 +73,8 @@ export class BuildError extends Error {}
 /** Builds into a new directory and then points current.json at it: a process starting meanwhile never sees half a build. */
 export async function build() {
   const esbuild = await import('esbuild');
-  const dir = `b-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const startedAt = Date.now();
+  const dir = `b-${startedAt.toString(36)}-${randomBytes(3).toString('hex')}`;
   const outdir = path.join(BUILD_DIR, dir);
   let result;
   try {
@@ -99,7 +102,17 @@ export async function build() {
     throw new BuildError(`Kabinet could not be built from its sources:\n${messages.join('\n') || error.message}`);
   }
   const sources = Object.keys(result.metafile.inputs).filter((file) => !file.startsWith('node_modules/'));
-  const inputs = Object.fromEntries([...sources, ...BUILD_INPUTS].map((file) => [file, fingerprint(file)]));
+  // A file saved while esbuild was reading (an editor, a `git pull` during a start) may not be what the bundle holds:
+  // recorded as changed, so the next start builds again.
+  const changedDuring = (file) => {
+    try {
+      return statSync(path.join(ROOT, file)).mtimeMs >= startedAt;
+    } catch {
+      // Missing now: recorded as missing, so that its appearance is a change.
+      return false;
+    }
+  };
+  const inputs = Object.fromEntries([...sources, ...BUILD_INPUTS].map((file) => [file, changedDuring(file) ? 'changed-during-build' : fingerprint(file)]));
   const temporary = `${CURRENT}.${process.pid}.${randomBytes(3).toString('hex')}`;
   writeFileSync(temporary, JSON.stringify({ dir, node: process.version, builtAt: new Date().toISOString(), inputs }));
   renameSync(temporary, CURRENT);
@@ -109,7 +122,18 @@ export async function build() {
 
 function removeOldBuilds(keep) {
   const builds = readdirSync(BUILD_DIR).filter((name) => name.startsWith('b-') && name !== keep);
-  const byAge = builds.map((name) => ({ name, time: statSync(path.join(BUILD_DIR, name)).mtimeMs })).sort((a, b) => b.time - a.time);
+  // Another process starting at the same moment may be removing the same old builds.
+  const ageOf = (name) => {
+    try {
+      return statSync(path.join(BUILD_DIR, name)).mtimeMs;
+    } catch {
+      return undefined;
+    }
+  };
+  const byAge = builds.flatMap((name) => {
+    const time = ageOf(name);
+    return time === undefined ? [] : [{ name, time }];
+  }).sort((a, b) => b.time - a.time);
   // A build younger than a minute may be another start's, not yet imported.
   const old = byAge.slice(KEEP_BUILDS - 1).filter(({ time }) => Date.now() - time > 60_000);
   for (const { name } of old) rmSync(path.join(BUILD_DIR, name), { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // `npm start` and `npm run worker`: runs the server from its bundle (scripts/build.mjs), building it first when a
 // source file changed since the last build, so that a `git pull` or an edit is never run stale. Arguments and
 // signals are main.ts's own: the bundle runs in this process.
+import { pathToFileURL } from 'node:url';
 import { BuildError, ensureBuild } from './build.mjs';
 
 let entry;
@@ -12,4 +13,5 @@ try {
 }
 // Stack traces name the TypeScript sources; Node reads a module's map only when a trace needs it.
 process.setSourceMapsEnabled(true);
-await import(entry);
+// A URL, not a path: a checkout under a directory with '#' or '%' in its name still starts.
+await import(pathToFileURL(entry).href);

@@ -8,7 +8,7 @@ import type { ImportDefinition } from './import-definition.ts';
 import { LostClaimError, type ImportRunner, type RunClaim } from './import-runner.ts';
 import { IMPORTS } from './index.ts';
 import { ndjsonSource, parseLine } from './row-source.ts';
-import type { StagedFormat, UploadStaging } from './upload-staging.ts';
+import { IncompleteStagedBodyError, type StagedFormat, type UploadStaging } from './upload-staging.ts';
 
 /** Rows of one JSON envelope, at most: a year of payslips of a large company; more should come as NDJSON. */
 export const MAX_UPLOAD_ITEMS = 200_000;
@@ -24,6 +24,13 @@ export const IMPORT_SWEEP_EVERY_MS = 60_000;
 
 /** The failure stored on a staged JSON body that turns out not to be an upload. */
 export const NOT_AN_ENVELOPE_FAILURE = 'The body is not a JSON object with an "items" array (of at most 200000 rows); nothing was stored.';
+
+/** Claims of one staged upload at most: one that stops its worker every time (out of memory, say) ends FAILED. */
+export const MAX_IMPORT_ATTEMPTS = 5;
+
+export const TOO_MANY_ATTEMPTS_FAILURE = `The upload stopped the worker running it ${MAX_IMPORT_ATTEMPTS} times; rows already written are complete. Split it into smaller uploads (or send NDJSON) and upload again.`;
+
+export const BODY_LOST_FAILURE = 'The staged body of this upload is no longer complete; rows already written are complete. Upload again to finish.';
 
 const BOM = '\uFEFF';
 
@@ -78,7 +85,7 @@ export function createStagedImports(deps: {
   async function accept(definition: ImportDefinition<unknown, unknown>, body: StagedBody, actor: { apiTokenId?: string | null }): Promise<string> {
     await db.importRun.create({
       data: {
-        id: body.id, kind: definition.kind, status: ImportStatus.QUEUED, bodyFormat: body.format, bodyBytes: body.bytes,
+        id: body.id, kind: definition.kind, status: ImportStatus.QUEUED, bodyFormat: body.format, bodyBytes: BigInt(body.bytes),
         startedAt: clock.now(), apiTokenId: actor.apiTokenId ?? null,
       },
     });
@@ -87,9 +94,9 @@ export function createStagedImports(deps: {
   }
 
   /** The staged JSON envelope's items, or null when it is not one. Held whole: a JSON body is within API_BODY_LIMIT_MB. */
-  async function readEnvelope(importRunId: string): Promise<unknown[] | null> {
+  async function readEnvelope(importRunId: string, bodyBytes: number): Promise<unknown[] | null> {
     const pieces: Buffer[] = [];
-    for await (const chunk of staging.read(importRunId)) pieces.push(chunk);
+    for await (const chunk of staging.read(importRunId, bodyBytes)) pieces.push(chunk);
     let text = Buffer.concat(pieces).toString('utf8');
     pieces.length = 0;
     if (text.startsWith(BOM)) text = text.slice(1);
@@ -112,10 +119,12 @@ export function createStagedImports(deps: {
       where: {
         id: importRunId,
         bodyFormat: { not: null },
+        attempts: { lt: MAX_IMPORT_ATTEMPTS },
         OR: [{ status: ImportStatus.QUEUED }, { status: ImportStatus.RUNNING, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] }],
       },
       // A run taken over starts again from the first row: its counters start again with it.
       data: {
+        attempts: { increment: 1 },
         status: ImportStatus.RUNNING, claimToken: token, leaseUntil: new Date(now.getTime() + leaseMs), startedAt: now,
         total: null, estimatedTotal: null, processed: 0, created: 0, updated: 0, unchanged: 0, rejected: 0,
       },
@@ -140,9 +149,14 @@ export function createStagedImports(deps: {
     const before = await db.importRun.findUnique({ where: { id: importRunId }, select: { status: true, startedAt: true } });
     const claimed = await claim(importRunId);
     if (!claimed) {
-      const current = await db.importRun.findUnique({ where: { id: importRunId }, select: { status: true, bodyFormat: true } });
+      const current = await db.importRun.findUnique({ where: { id: importRunId }, select: { status: true, bodyFormat: true, attempts: true, leaseUntil: true } });
       if (!current || current.bodyFormat === null || current.status === ImportStatus.SUCCEEDED || current.status === ImportStatus.FAILED) {
         await staging.discard(importRunId);
+        return;
+      }
+      const abandoned = current.status === ImportStatus.QUEUED || !current.leaseUntil || current.leaseUntil < clock.now();
+      if (current.attempts >= MAX_IMPORT_ATTEMPTS && abandoned) {
+        await giveUp(importRunId, TOO_MANY_ATTEMPTS_FAILURE, log);
         return;
       }
       // Retried with backoff until the other worker's lease has passed, or it has finished.
@@ -154,13 +168,14 @@ export function createStagedImports(deps: {
     const importRun = { id: importRunId, startedAt: claimed.startedAt };
     // Taken over from a worker that died: what it stored is announced once this run has succeeded.
     const cutShort = before?.status === ImportStatus.RUNNING && record.kind === 'PAYSLIPS' ? before.startedAt : undefined;
+    const bodyBytes = Number(record.bodyBytes ?? 0);
     try {
       if (record.bodyFormat === 'ndjson') {
-        const source = ndjsonSource(staging.read(importRunId), { contentLength: record.bodyBytes, maxLineBytes });
+        const source = ndjsonSource(staging.read(importRunId, bodyBytes), { contentLength: bodyBytes, maxLineBytes });
         await deps.runner().runClaimed(definition, source, actor, importRun, claimed.claim);
         if (cutShort) await announceCutShort(cutShort, log);
       } else {
-        const items = await readEnvelope(importRunId);
+        const items = await readEnvelope(importRunId, bodyBytes);
         if (items === null) await deps.runner().refuse(importRunId, claimed.claim, NOT_AN_ENVELOPE_FAILURE);
         else {
           await deps.runner().runClaimed(definition, items, actor, importRun, claimed.claim);
@@ -170,9 +185,25 @@ export function createStagedImports(deps: {
     } catch (error) {
       // The run is another worker's now; it deletes the body when done.
       if (error instanceof LostClaimError) return;
-      // Recorded as FAILED on the run (see the runner); a retry would not find it QUEUED.
+      // The body goes only with a recorded outcome: a failure that could not be recorded (the database went away)
+      // keeps it, and the job's retry, or the sweep once the lease has passed, runs the upload again.
+      const now = await db.importRun.findUnique({ where: { id: importRunId }, select: { status: true, claimToken: true } });
+      if (now?.status === ImportStatus.RUNNING && now.claimToken === claimed.claim.token) {
+        if (!(error instanceof IncompleteStagedBodyError)) throw error;
+        await deps.runner().refuse(importRunId, claimed.claim, BODY_LOST_FAILURE);
+      }
       log.warn({ importId: importRunId, err: safeError(error) }, 'staged upload failed');
     }
+    await staging.discard(importRunId);
+  }
+
+  /** Ends a run no worker could finish: FAILED with `failure`, its body deleted. */
+  async function giveUp(importRunId: string, failure: string, log: Logger): Promise<void> {
+    const { count } = await db.importRun.updateMany({
+      where: { id: importRunId, status: { in: [ImportStatus.QUEUED, ImportStatus.RUNNING] } },
+      data: { status: ImportStatus.FAILED, failure, finishedAt: clock.now(), claimToken: null, leaseUntil: null },
+    });
+    if (count > 0) log.warn({ importId: importRunId }, 'staged upload given up after too many attempts');
     await staging.discard(importRunId);
   }
 

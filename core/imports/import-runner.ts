@@ -290,13 +290,14 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     /** A row identical to a stored one: unchanged, its stored warnings reported again, nothing prepared or written. */
     const skip = (row: number, stored: StoredRaw) => {
       processed += 1;
+      // As on the full path, where a row's warnings are found before its key is checked: a repeat reports both.
+      if (stored.warnings.length > 0) warnings.push(...stored.warnings.map((w) => ({ row, field: w.field, code: w.code })));
       if (keys.has(stored.key)) {
         reject([{ row, field: definition.uploadKeyField, code: 'duplicate_in_upload' }]);
         return;
       }
       keys.add(stored.key);
       counts.unchanged += 1;
-      if (stored.warnings.length > 0) warnings.push(...stored.warnings.map((w) => ({ row, field: w.field, code: w.code })));
     };
 
     // With a raw shortcut, rows are hashed as they arrive and looked up a batch at a time (one indexed query); only

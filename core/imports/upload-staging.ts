@@ -9,8 +9,18 @@ import type { Db } from '../db/database.ts';
  */
 export const STAGED_CHUNK_BYTES = 1024 * 1024;
 
-/** Chunks with no run for this long were left by an upload whose request never finished (the run is recorded last). */
-export const ORPHAN_CHUNKS_AFTER_MS = 3600_000;
+/**
+ * Chunks with no run for this long were left by an upload whose request never finished (the run is recorded last).
+ * Well beyond the longest request HTTP_REQUEST_TIMEOUT_SECONDS allows (1 h), with room for clocks of different hosts.
+ */
+export const ORPHAN_CHUNKS_AFTER_MS = 3 * 3600_000;
+
+/** A staged body that is not all there (chunks deleted, or cut short): the run cannot be trusted to read it. */
+export class IncompleteStagedBodyError extends Error {
+  constructor(readonly importRunId: string, readonly expectedBytes: number, readonly foundBytes: number) {
+    super(`the staged body of upload ${importRunId} has ${foundBytes} of its ${expectedBytes} bytes`);
+  }
+}
 
 export type StagedFormat = 'ndjson' | 'json';
 
@@ -40,7 +50,13 @@ function prismaChunks(db: Db): ChunkStore {
  */
 function pgChunks(url: string): ChunkStore {
   let pool: Promise<pg.Pool> | undefined;
-  const connect = () => (pool ??= import('pg').then(({ default: pgModule }) => new pgModule.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 10_000 })));
+  const connect = () => (pool ??= import('pg').then(({ default: pgModule }) => {
+    const created = new pgModule.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 10_000 });
+    // An idle connection cut by the server (restart, failover) is an 'error' event: without a listener it would end
+    // the process. The next query opens a new connection, or fails and is handled where it is made.
+    created.on('error', () => undefined);
+    return created;
+  }));
   return {
     async insert(importRunId, seq, bytes, createdAt) {
       await (await connect()).query('INSERT INTO import_upload_chunks (import_run_id, seq, bytes, created_at) VALUES ($1, $2, $3, $4)', [importRunId, seq, bytes, createdAt]);
@@ -112,13 +128,19 @@ export function createUploadStaging(deps: { db: Db; clock: Clock; postgresUrl?: 
     return { bytes, hash: hash.digest('hex') };
   }
 
-  /** The staged body, chunk by chunk in order: one chunk in memory at a time. */
-  async function* read(importRunId: string): AsyncIterable<Buffer> {
+  /**
+   * The staged body, chunk by chunk in order: one chunk in memory at a time. With `expectedBytes` (the run's
+   * `bodyBytes`), a body that ends early throws instead of passing for a shorter upload.
+   */
+  async function* read(importRunId: string, expectedBytes?: number | null): AsyncIterable<Buffer> {
+    let found = 0;
     for (let seq = 0; ; seq++) {
       const chunk = await chunks.select(importRunId, seq);
-      if (!chunk) return;
+      if (!chunk) break;
+      found += chunk.length;
       yield chunk;
     }
+    if (expectedBytes !== undefined && expectedBytes !== null && found !== expectedBytes) throw new IncompleteStagedBodyError(importRunId, expectedBytes, found);
   }
 
   async function discard(importRunId: string): Promise<number> {

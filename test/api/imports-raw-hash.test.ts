@@ -83,6 +83,20 @@ describe.each(DB_KINDS)('unchanged rows skipped by their raw hash on %s', (kind)
     expect(problems(ndjson.warnings)).toEqual(problems(first.warnings));
   });
 
+  it('a repeated row with a warning is reported alike on a re-upload: its warning at both rows, the repeat refused', async () => {
+    await company(12);
+    const items = [...rows(), rows()[7]];
+    const first = (await upload('payslips', items)).json();
+    expect(first).toMatchObject({ created: 10, rejected: 1 });
+    const definition = counted();
+    const again = await run(definition, items);
+    expect(definition.prepared).toBe(0);
+    expect(again).toMatchObject({ unchanged: 10, rejected: 1 });
+    expect(problems(again.warnings)).toEqual(problems(first.warnings));
+    expect(problems(again.errors)).toEqual(problems(first.errors));
+    expect(problems(again.warnings)).toEqual(expect.arrayContaining([[7, 'department', 'too_long'], [10, 'department', 'too_long']]));
+  });
+
   it('updates changed rows, reports bad ones and skips unchanged ones in one re-upload', async () => {
     await company(12);
     expect((await upload('payslips', rows())).json()).toMatchObject({ created: 10, rejected: 0 });
