@@ -93,6 +93,8 @@ export interface ImportContext {
   logger: Logger;
   /** The time of the upload, from the injected clock: dismissals and notifications are judged against it. */
   now: Date;
+  /** The upload's run: what it creates is marked with it. */
+  importRunId: string;
   /**
    * New payslips to announce, the newest one per employee only (newest period; within it the final payslip
    * rather than the advance): that is the one the publisher would pick, and a year uploaded as one stream keeps

@@ -133,16 +133,17 @@ export function createStagedImports(deps: {
   }
 
   /**
-   * The payday announcement of rows a run cut short had stored: run again, they come back unchanged and its own
-   * announcement leaves them out. They carry that attempt's start as `updated_at` (the import writes its `now`).
-   * Notifications are unique per employee and period, so nobody is told twice.
+   * The payday announcement of a run taken over: run again, the rows an earlier attempt stored come back unchanged
+   * and this attempt's own announcement leaves them out. Every payslip any attempt of this run created (an update is
+   * never announced) goes to the publisher, which picks each employee's newest; notifications are unique per
+   * employee and period, so nobody is told twice, however many attempts there were.
    */
-  async function announceCutShort(attemptStartedAt: Date, log: Logger): Promise<void> {
+  async function announceTakenOver(importRunId: string, log: Logger): Promise<void> {
     const publisher = deps.runner().publisher;
     if (!publisher) return;
-    const written = await db.payslip.findMany({ where: { updatedAt: attemptStartedAt }, select: { id: true } });
-    const announced = await publisher.payslipsCreated(written.map((p) => p.id));
-    if (announced > 0) log.info({ announced }, 'payslips stored by the attempt cut short announced');
+    const created = await db.payslip.findMany({ where: { createdByImportId: importRunId }, select: { id: true } });
+    const announced = await publisher.payslipsCreated(created.map((p) => p.id));
+    if (announced > 0) log.info({ announced }, 'payslips stored by attempts cut short announced');
   }
 
   async function run(importRunId: string, log: Logger): Promise<void> {
@@ -167,19 +168,19 @@ export function createStagedImports(deps: {
     const actor = { apiTokenId: record.apiTokenId };
     const importRun = { id: importRunId, startedAt: claimed.startedAt };
     // Taken over from a worker that died: what it stored is announced once this run has succeeded.
-    const cutShort = before?.status === ImportStatus.RUNNING && record.kind === 'PAYSLIPS' ? before.startedAt : undefined;
+    const takenOver = before?.status === ImportStatus.RUNNING && record.kind === 'PAYSLIPS';
     const bodyBytes = Number(record.bodyBytes ?? 0);
     try {
       if (record.bodyFormat === 'ndjson') {
         const source = ndjsonSource(staging.read(importRunId, bodyBytes), { contentLength: bodyBytes, maxLineBytes });
         await deps.runner().runClaimed(definition, source, actor, importRun, claimed.claim);
-        if (cutShort) await announceCutShort(cutShort, log);
+        if (takenOver) await announceTakenOver(importRunId, log);
       } else {
         const items = await readEnvelope(importRunId, bodyBytes);
         if (items === null) await deps.runner().refuse(importRunId, claimed.claim, NOT_AN_ENVELOPE_FAILURE);
         else {
           await deps.runner().runClaimed(definition, items, actor, importRun, claimed.claim);
-          if (cutShort) await announceCutShort(cutShort, log);
+          if (takenOver) await announceTakenOver(importRunId, log);
         }
       }
     } catch (error) {

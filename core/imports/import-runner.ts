@@ -208,7 +208,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     claim?: RunClaim,
   ): Promise<ImportSummary> {
     const log = logger.child({ import: definition.kind });
-    const ctx: ImportContext = { db, logger: log, now, newPayslips: new Map() };
+    const ctx: ImportContext = { db, logger: log, now, importRunId: importRun.id, newPayslips: new Map() };
     const errors = new CappedRows(MAX_REPORTED_ERRORS);
     const warnings = new CappedRows(MAX_REPORTED_WARNINGS);
     const counts = { created: 0, updated: 0, unchanged: 0 };

@@ -279,10 +279,11 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
       const c = columns(created);
       await tx.$executeRaw`
         INSERT INTO payslips (id, employee_id, organization_id, period, kind, department_name, position, debt_start, debt_end,
-                              total_accrued, total_withheld, total_paid, source_hash, raw_hash, raw_warnings, published_at, updated_at)
+                              total_accrued, total_withheld, total_paid, source_hash, raw_hash, raw_warnings, created_by_import_id,
+                              published_at, updated_at)
         SELECT u.id, u.employee_id, u.organization_id, u.period, u.kind::"PayslipKind", u.department_name, u.position, u.debt_start,
                u.debt_end, u.total_accrued, u.total_withheld, u.total_paid, u.source_hash, u.raw_hash, u.raw_warnings::jsonb,
-               ${now}::timestamptz, ${now}::timestamptz
+               ${ctx.importRunId}::uuid, ${now}::timestamptz, ${now}::timestamptz
         FROM unnest(${c.id}::uuid[], ${c.employeeId}::uuid[], ${c.organizationId}::uuid[], ${c.period}::text[], ${c.kind}::text[],
                     ${c.departmentName}::text[], ${c.position}::text[], ${c.debtStart}::text[]::bigint[], ${c.debtEnd}::text[]::bigint[],
                     ${c.totalAccrued}::text[]::bigint[], ${c.totalWithheld}::text[]::bigint[], ${c.totalPaid}::text[]::bigint[], ${c.sourceHash}::text[],
