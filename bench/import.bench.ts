@@ -79,6 +79,18 @@ interface Server {
   stop(): Promise<void>;
 }
 
+/** A Kabinet server on a fresh PostgreSQL database for `fn`, stopped (and the database dropped) after. */
+async function withServer<T>(fn: (server: Server) => Promise<T>): Promise<T> {
+  return withDatabase(async (url) => {
+    const server = await startServer({ DATABASE_URL: url });
+    try {
+      return await fn(server);
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
 /** The Node flags `npm start` runs with (package.json's start script), so that the bench's servers are tuned alike. */
 const START_FLAGS: string[] = (() => {
   const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
@@ -528,14 +540,7 @@ async function main(): Promise<void> {
   }
   if (process.argv.includes('--reupload-month')) {
     // The JSON year, its unchanged re-upload and the month of 20,000: the figures of the raw-row shortcut.
-    const json = await withDatabase(async (url) => {
-      const server = await startServer({ DATABASE_URL: url });
-      try {
-        return await apiJson(server, data);
-      } finally {
-        await server.stop();
-      }
-    });
+    const json = await withServer((server) => apiJson(server, data));
     console.log(`API, JSON per month: ${seconds(json.first)}  ${perSecond(rows, json.first)}, server CPU ${seconds(json.firstCpuMs)}; unchanged re-upload ${seconds(json.again)} (target ≤ 5 s), server CPU ${seconds(json.againCpuMs)}`);
     if (!process.argv.includes('--no-month')) printMonth(await monthOf20000());
     return;
@@ -546,14 +551,7 @@ async function main(): Promise<void> {
   }
   if (process.argv.includes('--ndjson-only')) {
     // Just the NDJSON year and the server's memory (a quicker look than the whole comparison).
-    const only = await withDatabase(async (url) => {
-      const server = await startServer({ DATABASE_URL: url });
-      try {
-        return await apiNdjson(server, data);
-      } finally {
-        await server.stop();
-      }
-    });
+    const only = await withServer((server) => apiNdjson(server, data));
     console.log(`API, NDJSON stream: ${seconds(only.ms)}  ${perSecond(rows, only.ms)}, server CPU ${seconds(only.cpuMs)}; server RSS at rest ${mb(only.rest)}, peak ${mb(only.peak)} (+${mb(only.peak - only.rest)})`);
     return;
   }
@@ -563,25 +561,11 @@ async function main(): Promise<void> {
   const anchor = await unnestAnchor(data);
   console.log(`unnest anchor (pg)    : ${seconds(anchor)}  ${perSecond(rows, anchor)}`);
 
-  const json = await withDatabase(async (url) => {
-    const server = await startServer({ DATABASE_URL: url });
-    try {
-      return await apiJson(server, data);
-    } finally {
-      await server.stop();
-    }
-  });
+  const json = await withServer((server) => apiJson(server, data));
   console.log(`API, JSON per month   : ${seconds(json.first)}  ${perSecond(rows, json.first)}`);
   console.log(`unchanged re-upload   : ${seconds(json.again)}`);
 
-  const ndjson = await withDatabase(async (url) => {
-    const server = await startServer({ DATABASE_URL: url });
-    try {
-      return await apiNdjson(server, data);
-    } finally {
-      await server.stop();
-    }
-  });
+  const ndjson = await withServer((server) => apiNdjson(server, data));
   console.log(`API, NDJSON stream    : ${seconds(ndjson.ms)}  ${perSecond(rows, ndjson.ms)}  (payslips run: ${ndjson.year.rowsPerSecond} payslips/s as reported)`);
   console.log(`server RSS at rest    : ${mb(ndjson.rest)}; peak during the NDJSON year: ${mb(ndjson.peak)} (+${mb(ndjson.peak - ndjson.rest)})`);
 

@@ -5,12 +5,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/free-port.ts';
 import { npmScript } from '../test/helpers/kabinet-process.ts';
+import { httpStatus } from './http-status.ts';
 import { adminQuery, POSTGRES_ADMIN_URL } from '../test/helpers/test-database.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -18,15 +18,6 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const START = process.env.BENCH_START?.split(' ').filter(Boolean) ?? npmScript('start');
 /** How long the server is left alone after it is ready: start-up garbage is collected, timers have run once. */
 const SETTLE_MS = Number(process.env.BENCH_RSS_SETTLE_MS ?? 5000);
-
-const status = (port: number, route: string) => new Promise<number>((resolve) => {
-  const request = http.get({ host: '127.0.0.1', port, path: route, timeout: 1000 }, (response) => {
-    response.resume();
-    resolve(response.statusCode ?? 0);
-  });
-  request.on('error', () => resolve(0));
-  request.on('timeout', () => request.destroy());
-});
 
 /** VmRSS, RssAnon and RssFile of /proc/<pid>/status, in MB. */
 async function memoryOf(pid: number): Promise<{ rss: number; anon: number; file: number }> {
@@ -45,7 +36,7 @@ async function atRest(env: Record<string, string>): Promise<{ rss: number; anon:
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     const deadline = Date.now() + 60_000;
-    while ((await status(port, '/readyz')) !== 200) {
+    while ((await httpStatus(port, '/readyz')) !== 200) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error('kabinet did not become ready');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

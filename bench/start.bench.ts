@@ -3,36 +3,18 @@
 // <runs> (5) each. Embedded PGlite, no bot token, no Redis: what a newcomer's first `npm start` does.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import http from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/free-port.ts';
 import { npmScript } from '../test/helpers/kabinet-process.ts';
+import { httpStatus } from './http-status.ts';
 
 type Run = { healthz: number; readyz: number; cpu: number };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** What `npm start` runs, without npm (BENCH_START='--import tsx main.ts' measures the sources through tsx). */
 const START = process.env.BENCH_START?.split(' ').filter(Boolean) ?? npmScript('start');
-
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const s = createServer();
-  s.once('error', reject);
-  s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
-  });
-});
-
-const status = (port: number, route: string) => new Promise<number>((resolve) => {
-  const request = http.get({ host: '127.0.0.1', port, path: route, timeout: 1000 }, (response) => {
-    response.resume();
-    resolve(response.statusCode ?? 0);
-  });
-  request.on('error', () => resolve(0));
-  request.on('timeout', () => request.destroy());
-});
 
 /** One start: ms from spawn to the first 200 of /healthz and of /readyz; then a SIGTERM and its exit. */
 async function once(dataDir: string): Promise<Run> {
@@ -49,8 +31,8 @@ async function once(dataDir: string): Promise<Run> {
     while (Number.isNaN(readyz)) {
       if (child.exitCode !== null) throw new Error(`kabinet exited with ${child.exitCode}`);
       if (performance.now() - start > 60_000) throw new Error('not ready after 60 s');
-      if (Number.isNaN(healthz) && (await status(port, '/healthz')) === 200) healthz = performance.now() - start;
-      if (!Number.isNaN(healthz) && (await status(port, '/readyz')) === 200) {
+      if (Number.isNaN(healthz) && (await httpStatus(port, '/healthz')) === 200) healthz = performance.now() - start;
+      if (!Number.isNaN(healthz) && (await httpStatus(port, '/readyz')) === 200) {
         readyz = performance.now() - start;
         cpu = await cpuMs(child.pid!);
       }

@@ -43,6 +43,12 @@ export interface StagedBody {
 
 const jobIdOf = (importRunId: string) => `import-${importRunId}`;
 
+/** Staged runs no worker holds: QUEUED, or RUNNING under a lease that has passed (its worker is gone). */
+const nobodyRunning = (now: Date) => ({
+  bodyFormat: { not: null },
+  OR: [{ status: ImportStatus.QUEUED }, { status: ImportStatus.RUNNING, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] }],
+});
+
 const definitionOf = (kind: ImportKind): ImportDefinition<unknown, unknown> => {
   const definition = Object.values(IMPORTS).find((d) => d.kind === kind);
   if (!definition) throw new PermanentJobError(`no import for kind ${kind}`);
@@ -118,9 +124,8 @@ export function createStagedImports(deps: {
     const { count } = await db.importRun.updateMany({
       where: {
         id: importRunId,
-        bodyFormat: { not: null },
+        ...nobodyRunning(now),
         attempts: { lt: MAX_IMPORT_ATTEMPTS },
-        OR: [{ status: ImportStatus.QUEUED }, { status: ImportStatus.RUNNING, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] }],
       },
       // A run taken over starts again from the first row: its counters start again with it.
       data: {
@@ -150,16 +155,13 @@ export function createStagedImports(deps: {
     const before = await db.importRun.findUnique({ where: { id: importRunId }, select: { status: true, startedAt: true } });
     const claimed = await claim(importRunId);
     if (!claimed) {
-      const current = await db.importRun.findUnique({ where: { id: importRunId }, select: { status: true, bodyFormat: true, attempts: true, leaseUntil: true } });
+      const current = await db.importRun.findUnique({ where: { id: importRunId }, select: { status: true, bodyFormat: true } });
       if (!current || current.bodyFormat === null || current.status === ImportStatus.SUCCEEDED || current.status === ImportStatus.FAILED) {
         await staging.discard(importRunId);
         return;
       }
-      const abandoned = current.status === ImportStatus.QUEUED || !current.leaseUntil || current.leaseUntil < clock.now();
-      if (current.attempts >= MAX_IMPORT_ATTEMPTS && abandoned) {
-        await giveUp(importRunId, TOO_MANY_ATTEMPTS_FAILURE, log);
-        return;
-      }
+      // Not claimed although nobody holds it: its claims are used up.
+      if (await giveUp(importRunId, log)) return;
       // Retried with backoff until the other worker's lease has passed, or it has finished.
       throw new Error('another worker is running this upload');
     }
@@ -198,24 +200,25 @@ export function createStagedImports(deps: {
     await staging.discard(importRunId);
   }
 
-  /** Ends a run no worker could finish: FAILED with `failure`, its body deleted. */
-  async function giveUp(importRunId: string, failure: string, log: Logger): Promise<void> {
+  /** Ends a run whose claims are used up and that nobody holds: FAILED, its body deleted. True when it did. */
+  async function giveUp(importRunId: string, log: Logger): Promise<boolean> {
+    const now = clock.now();
     const { count } = await db.importRun.updateMany({
-      where: { id: importRunId, status: { in: [ImportStatus.QUEUED, ImportStatus.RUNNING] } },
-      data: { status: ImportStatus.FAILED, failure, finishedAt: clock.now(), claimToken: null, leaseUntil: null },
+      // The same condition as a claim: a run a live worker holds is never ended under it.
+      where: { id: importRunId, ...nobodyRunning(now), attempts: { gte: MAX_IMPORT_ATTEMPTS } },
+      data: { status: ImportStatus.FAILED, failure: TOO_MANY_ATTEMPTS_FAILURE, finishedAt: now, claimToken: null, leaseUntil: null },
     });
-    if (count > 0) log.warn({ importId: importRunId }, 'staged upload given up after too many attempts');
+    if (count === 0) return false;
+    log.warn({ importId: importRunId }, 'staged upload given up after too many attempts');
     await staging.discard(importRunId);
+    return true;
   }
 
   /** Queues again every staged upload nobody is running; the job id makes a duplicate harmless. */
   async function sweep(): Promise<number> {
     const now = clock.now();
     const waiting = await db.importRun.findMany({
-      where: {
-        bodyFormat: { not: null },
-        OR: [{ status: ImportStatus.QUEUED }, { status: ImportStatus.RUNNING, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] }],
-      },
+      where: nobodyRunning(now),
       select: { id: true },
     });
     if (waiting.length === 0) return 0;
