@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { StagedBody } from '../../core/imports/import-job.ts';
+import { type EnvelopeItems, scanEnvelope } from '../../core/imports/json-envelope.ts';
 import { MAX_NDJSON_LINE_BYTES } from '../../core/imports/row-source.ts';
 import type { StagedFormat } from '../../core/imports/upload-staging.ts';
 
@@ -75,6 +76,14 @@ function looksLikeObject(raw: Buffer): boolean {
   return false;
 }
 
+/** A JSON upload envelope whose body has been checked and its items found, but not parsed (json-envelope.ts). */
+export class JsonEnvelope {
+  constructor(readonly items: EnvelopeItems) {}
+  get count(): number {
+    return this.items.starts.length;
+  }
+}
+
 /**
  * An NDJSON upload, not read yet: the route reads it line by line while it writes, so a body of any size is never
  * held whole in memory. `bytes` is its length when known (Content-Length, or the spooled file), for progress.
@@ -113,6 +122,16 @@ export function useHashingJsonParser(app: FastifyInstance, bodyLimit: number): v
     }
     if (request.headers['idempotency-key'] !== undefined) {
       request.bodyHash = createHash('sha256').update(raw).digest('hex');
+    }
+    // An upload envelope is checked as the parser below would, from its bytes, and its items are parsed one batch
+    // at a time while it runs (and not at all when found unchanged). Any other body, or one the scan cannot vouch
+    // for, is parsed whole here and gets that parser's answer as before.
+    if (request.routeOptions.config.stagesUploads !== undefined) {
+      const items = scanEnvelope(raw);
+      if (items !== null) {
+        done(null, new JsonEnvelope(items));
+        return;
+      }
     }
     parse(request, raw.toString('utf8'), done);
   });

@@ -4,8 +4,8 @@ import Type from 'typebox';
 import { ApiScope, ImportStatus } from '../../core/db/generated/enums.ts';
 import { AppError } from '../../core/errors.ts';
 import { MAX_UPLOAD_ITEMS } from '../../core/imports/import-job.ts';
-import { IMPORT_NAMES, IMPORTS, type ImportName, ndjsonSource, type ImportSummary } from '../../core/imports/index.ts';
-import { claimStagedUpload, NDJSON, NdjsonBody, StagedUpload } from '../plugins/json-body.ts';
+import { envelopeSource, IMPORT_NAMES, IMPORTS, type ImportName, ndjsonSource, type ImportSummary } from '../../core/imports/index.ts';
+import { claimStagedUpload, JsonEnvelope, NDJSON, NdjsonBody, StagedUpload } from '../plugins/json-body.ts';
 import { errorResponses, IdempotencyHeaders } from '../schemas/common.ts';
 
 /**
@@ -75,11 +75,11 @@ const DESCRIPTIONS: Record<(typeof IMPORT_NAMES)[number], string> = {
 function envelopeValidator() {
   return (data: unknown) => {
     if (data instanceof NdjsonBody || data instanceof StagedUpload) return { value: data };
-    const items = (data as { items?: unknown } | null)?.items;
-    if (data === null || typeof data !== 'object' || Array.isArray(data) || !Array.isArray(items)) {
+    const items = data instanceof JsonEnvelope ? null : (data as { items?: unknown } | null)?.items;
+    if (!(data instanceof JsonEnvelope) && (data === null || typeof data !== 'object' || Array.isArray(data) || !Array.isArray(items))) {
       return { error: Object.assign(new Error('body must be an object with an "items" array'), { validation: [{ instancePath: '/items', message: 'must be array' }], validationContext: 'body' }) };
     }
-    if (items.length > MAX_ITEMS) {
+    if ((data instanceof JsonEnvelope ? data.count : (items as unknown[]).length) > MAX_ITEMS) {
       return { error: Object.assign(new Error('too many items'), { validation: [{ instancePath: '/items', message: `must have at most ${MAX_ITEMS} items` }], validationContext: 'body' }) };
     }
     return { value: data };
@@ -125,7 +125,7 @@ export function importRoutes(fastify: FastifyInstance, options: { asyncThreshold
       }
       const rows = body instanceof NdjsonBody
         ? ndjsonSource(body.stream, { contentLength: body.bytes, maxLineBytes: body.maxLineBytes })
-        : (body as { items: unknown[] }).items;
+        : body instanceof JsonEnvelope ? envelopeSource(body.items) : (body as { items: unknown[] }).items;
       const summary = await request.services.imports.run(definition, rows, actor);
       return localizeSummary(summary, request);
     });

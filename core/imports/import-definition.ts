@@ -48,7 +48,7 @@ export interface StoredRaw {
 }
 
 /**
- * Lets an uploaded row that is byte for byte one already stored (same canonical JSON, same `version`) skip
+ * Lets an uploaded row that is byte for byte one already stored (the same JSON text, same `version`) skip
  * validation, normalization, fingerprinting and every write: it is reported unchanged, with the warnings stored
  * with it. Only for kinds without `checkUpload` or `finish` (a skipped row reaches neither).
  */

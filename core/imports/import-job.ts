@@ -7,7 +7,8 @@ import { safeError, type Logger } from '../logger.ts';
 import type { ImportDefinition } from './import-definition.ts';
 import { LostClaimError, type ImportRunner, type RunClaim } from './import-runner.ts';
 import { IMPORTS } from './index.ts';
-import { ndjsonSource, parseLine } from './row-source.ts';
+import { scanEnvelope } from './json-envelope.ts';
+import { envelopeSource, ndjsonSource, parseLine, type RowSource } from './row-source.ts';
 import { IncompleteStagedBodyError, type StagedFormat, type UploadStaging } from './upload-staging.ts';
 
 /** Rows of one JSON envelope, at most: a year of payslips of a large company; more should come as NDJSON. */
@@ -99,12 +100,18 @@ export function createStagedImports(deps: {
     return body.id;
   }
 
-  /** The staged JSON envelope's items, or null when it is not one. Held whole: a JSON body is within API_BODY_LIMIT_MB. */
-  async function readEnvelope(importRunId: string, bodyBytes: number): Promise<unknown[] | null> {
+  /**
+   * The staged JSON envelope's rows, or null when it is not one. Its bytes are held whole (a JSON body is within
+   * API_BODY_LIMIT_MB); its items are parsed as they are run, or, when the scan cannot vouch for the body, all at once.
+   */
+  async function readEnvelope(importRunId: string, bodyBytes: number): Promise<RowSource | unknown[] | null> {
     const pieces: Buffer[] = [];
     for await (const chunk of staging.read(importRunId, bodyBytes)) pieces.push(chunk);
-    let text = Buffer.concat(pieces).toString('utf8');
+    const raw = Buffer.concat(pieces);
     pieces.length = 0;
+    const scanned = scanEnvelope(raw);
+    if (scanned !== null) return scanned.starts.length > MAX_UPLOAD_ITEMS ? null : envelopeSource(scanned);
+    let text = raw.toString('utf8');
     if (text.startsWith(BOM)) text = text.slice(1);
     let parsed: unknown;
     try {

@@ -7,7 +7,7 @@ import { safeError, type Logger } from '../logger.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { ImportContext, ImportDefinition, Indexed, NoContactEmployee, RowError, RowWarning, StoredRaw } from './import-definition.ts';
 import { RowFieldError } from './import-definition.ts';
-import { itemsSource, type RowSource, type SourceEntry } from './row-source.ts';
+import { itemsSource, parseEntryJson, type RowSource, type SourceEntry } from './row-source.ts';
 import { FieldProblem } from './normalize.ts';
 import { rawHash } from './raw-hash.ts';
 import { unstorableTextPaths } from './stored-text.ts';
@@ -345,8 +345,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
           await take(entry);
           continue;
         }
-        // Only an object can be a stored row; anything else is refused on the full path.
-        const hash = 'item' in entry && isObject(entry.item) ? rawHash(definition.kind, shortcut.version, entry.item) : undefined;
+        const hash = entryHash(entry, definition.kind, shortcut.version);
         pending.push({ entry, hash });
         if (pending.length >= lookupSize) await lookUpPending();
       }
@@ -464,6 +463,15 @@ const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const isObject = (item: unknown): item is object => item !== null && typeof item === 'object' && !Array.isArray(item);
 
+/**
+ * The raw hash of a row as it arrived: of its bytes when it came as JSON text, else of the JSON text of its parsed
+ * value (the same bytes for a row sent without spaces). Only an object can be a stored row; anything else has none.
+ */
+function entryHash(entry: SourceEntry, kind: ImportKind, version: number): string | undefined {
+  if ('json' in entry) return entry.json[0] === 0x7b ? rawHash(kind, version, entry.json) : undefined;
+  return 'item' in entry && isObject(entry.item) ? rawHash(kind, version, JSON.stringify(entry.item)) : undefined;
+}
+
 function isRowSource(input: RowSource | readonly unknown[]): input is RowSource {
   return !Array.isArray(input);
 }
@@ -487,7 +495,15 @@ function rowPreparer<Row, Prepared>(
       errors.push({ row, field: null, code: entry.problem });
       return undefined;
     }
-    const { item } = entry;
+    let item: unknown;
+    if ('json' in entry) {
+      try {
+        item = parseEntryJson(entry.json, entry.verified);
+      } catch {
+        errors.push({ row, field: null, code: 'invalid_json' });
+        return undefined;
+      }
+    } else item = entry.item;
     if (!isObject(item)) {
       errors.push({ row, field: null, code: 'not_an_object' });
       return undefined;

@@ -19,4 +19,4 @@ export const IMPORTS: Record<ImportName, ImportDefinition<unknown, unknown>> = {
   vacations: vacationsImport,
 };
 export { createImportRunner, type ImportProgress, type ImportRunner, type ImportSummary } from './import-runner.ts';
-export { itemsSource, ndjsonSource, type RowSource } from './row-source.ts';
+export { envelopeSource, itemsSource, ndjsonSource, type RowSource } from './row-source.ts';

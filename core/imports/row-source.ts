@@ -1,8 +1,18 @@
-// Where the rows of an upload come from: an array already parsed (the JSON envelope), or a byte stream of NDJSON
-// read line by line, so that a body of any size is parsed and written batch by batch and never held whole.
+// Where the rows of an upload come from: the items of a JSON envelope (as bytes, or an array already parsed), or a
+// byte stream of NDJSON read line by line, so that a body of any size is parsed and written batch by batch and never
+// held whole.
 
-/** One row of an upload, or a line that could not be read as one. `row` is the index reported back to the client. */
-export type SourceEntry = { row: number; item: unknown } | { row: number; problem: string };
+import type { EnvelopeItems } from './json-envelope.ts';
+
+/**
+ * One row of an upload, or a line that could not be read as one. `row` is the index reported back to the client.
+ * A row may come as its JSON text (`json`), parsed only if it has to be stored: an unchanged row is found by the
+ * hash of those bytes and never parsed. `verified`: the text is known to be JSON that the body parser accepts.
+ */
+export type SourceEntry =
+  | { row: number; item: unknown }
+  | { row: number; json: Buffer; verified: boolean }
+  | { row: number; problem: string };
 
 export interface RowSource {
   entries: Iterable<SourceEntry> | AsyncIterable<SourceEntry>;
@@ -10,6 +20,15 @@ export interface RowSource {
   total: number | null;
   /** While `total` is unknown: the rows to expect, judged from the bytes read so far; null when nothing tells. */
   estimateTotal(): number | null;
+}
+
+/** The items of a JSON envelope read from its bytes (json-envelope.ts): each is parsed only when it has to be. */
+export function envelopeSource(envelope: EnvelopeItems): RowSource {
+  const { raw, starts, ends } = envelope;
+  function* entries(): Iterable<SourceEntry> {
+    for (let row = 0; row < starts.length; row++) yield { row, json: raw.subarray(starts[row], ends[row]), verified: true };
+  }
+  return { entries: entries(), total: starts.length, estimateTotal: () => starts.length };
 }
 
 /** The JSON envelope's `items`: the row index is the array index. */
@@ -36,6 +55,12 @@ const SUSPECT_CONSTRUCTOR = /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|
 
 class PoisonedJson extends Error {}
 
+/** The JSON text of a row: a line of NDJSON, or an item of an envelope already checked by `scanEnvelope`. */
+export function parseEntryJson(json: Buffer, verified: boolean): unknown {
+  const text = json.toString('utf8');
+  return verified ? JSON.parse(text) : parseLine(text.trim());
+}
+
 /** JSON.parse, refusing `__proto__` keys and `constructor.prototype` like the JSON body parser does. */
 export function parseLine(text: string): unknown {
   if (!SUSPECT_PROTO.test(text) && !SUSPECT_CONSTRUCTOR.test(text)) return JSON.parse(text);
@@ -47,6 +72,8 @@ export function parseLine(text: string): unknown {
 }
 
 const NEWLINE = 0x0a;
+const OPEN_OBJECT = 0x7b;
+const isJsonSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
@@ -74,12 +101,26 @@ export function ndjsonSource(body: AsyncIterable<Uint8Array | string>, options: 
         rows++;
         return { row: index, problem: 'line_too_long' };
       }
-      let bytes = pending.length === 0 ? tail : Buffer.concat([...pending, tail]);
+      const viewOfChunk = pending.length === 0;
+      let bytes = viewOfChunk ? tail : Buffer.concat([...pending, tail]);
       pending = [];
       pendingBytes = 0;
       if (first) {
         first = false;
         if (bytes.subarray(0, 3).equals(BOM)) bytes = bytes.subarray(3);
+      }
+      // A line that is an object is kept as its bytes (without the JSON whitespace around it), parsed only if its
+      // row is to be stored; any other line is read at once, as it always was (Unicode spaces around it included).
+      let start = 0;
+      let end = bytes.length;
+      while (start < end && isJsonSpace(bytes[start]!)) start++;
+      while (end > start && isJsonSpace(bytes[end - 1]!)) end--;
+      if (bytes[start] === OPEN_OBJECT) {
+        rows++;
+        // A line within one chunk is a view of it: copied, so that rows waiting for their lookup hold their own
+        // bytes and not every chunk they came in.
+        const own = viewOfChunk ? Buffer.from(bytes.subarray(start, end)) : bytes.subarray(start, end);
+        return { row: index, json: own, verified: false };
       }
       const text = bytes.toString('utf8').trim();
       if (text === '') return undefined;

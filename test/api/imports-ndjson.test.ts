@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ndjsonSource, type RowSource } from '../../core/imports/row-source.ts';
+import { ndjsonSource, parseEntryJson, type RowSource } from '../../core/imports/row-source.ts';
 import { generateHrData } from '../../prisma/seed/hr-generator.ts';
 import { department, employee, organization, payslip, stateSnapshot, tableCounts } from '../fixtures/hr-rows.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
@@ -11,9 +11,19 @@ import { DB_KINDS } from '../helpers/test-database.ts';
 
 const ndjson = (rows: readonly unknown[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
 
+/** The entries as the runner reads them: a row kept as its JSON text is parsed (or reported) as it would be. */
 async function collect(source: RowSource) {
   const out: unknown[] = [];
-  for await (const entry of source.entries) out.push(entry);
+  for await (const entry of source.entries) {
+    if (!('json' in entry)) out.push(entry);
+    else {
+      try {
+        out.push({ row: entry.row, item: parseEntryJson(entry.json, entry.verified) });
+      } catch {
+        out.push({ row: entry.row, problem: 'invalid_json' });
+      }
+    }
+  }
   return out;
 }
 

@@ -1,5 +1,8 @@
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ImportDefinition } from '../../core/imports/import-definition.ts';
+import { scanEnvelope } from '../../core/imports/json-envelope.ts';
+import { envelopeSource, ndjsonSource, type RowSource } from '../../core/imports/row-source.ts';
 import { PAYSLIP_NORMALIZATION_VERSION, payslipsImport, type PayslipRow } from '../../core/imports/payslips.import.ts';
 import { generateHrData } from '../../prisma/seed/hr-generator.ts';
 import { payslip, stateSnapshot } from '../fixtures/hr-rows.ts';
@@ -50,7 +53,7 @@ describe.each(DB_KINDS)('unchanged rows skipped by their raw hash on %s', (kind)
     };
     return definition;
   }
-  const run = (definition: ImportDefinition<PayslipRow, unknown>, items: unknown[]) =>
+  const run = (definition: ImportDefinition<PayslipRow, unknown>, items: unknown[] | RowSource) =>
     t.container.services.imports.run(definition as ImportDefinition<unknown, unknown>, items, {});
   const rawHashes = async () =>
     (await t.testDb.database.prisma.payslip.findMany({ select: { rawHash: true }, orderBy: { rawHash: 'asc' } })).map((p) => p.rawHash);
@@ -74,13 +77,26 @@ describe.each(DB_KINDS)('unchanged rows skipped by their raw hash on %s', (kind)
     expect(again.warnings).toEqual(first.warnings);
     expect(await stateSnapshot(t.testDb.database.prisma)).toEqual(before);
 
-    // The same rows through the runner itself: nothing is prepared; NDJSON with other spacing hashes alike.
+    // The same rows through the runner itself, parsed or as the bytes of an envelope: nothing is prepared.
     const definition = counted();
     expect(await run(definition, rows())).toMatchObject({ unchanged: 10, created: 0, updated: 0, rejected: 0 });
+    expect(await run(definition, envelopeSource(scanEnvelope(Buffer.from(JSON.stringify({ items: rows() })))!)))
+      .toMatchObject({ unchanged: 10, created: 0, updated: 0, rejected: 0 });
     expect(definition.prepared).toBe(0);
+
+    // NDJSON with other spacing is other bytes: the rows take the full path once, are found unchanged by their
+    // fingerprint and get the hash they came with, so that sent alike again they are skipped.
+    const spaced = () => ndjsonSource(Readable.from([Buffer.from(rows().map((i) => `${JSON.stringify(i, null, 1).replace(/\n/g, '')}\n`).join(''))]), { maxLineBytes: 1 << 20 });
+    const once = counted();
+    expect(await run(once, spaced())).toMatchObject({ unchanged: 10, created: 0, updated: 0, rejected: 0 });
+    expect(once.prepared).toBe(10);
+    const twice = counted();
+    expect(await run(twice, spaced())).toMatchObject({ unchanged: 10, created: 0, updated: 0, rejected: 0 });
+    expect(twice.prepared).toBe(0);
     const ndjson = (await sendNdjson('payslips', rows())).json();
     expect(ndjson).toMatchObject({ unchanged: 10, rejected: 0 });
     expect(problems(ndjson.warnings)).toEqual(problems(first.warnings));
+    expect(await t.testDb.database.prisma.payslip.count()).toBe(10);
   });
 
   it('a repeated row with a warning is reported alike on a re-upload: its warning at both rows, the repeat refused', async () => {
