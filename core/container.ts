@@ -138,7 +138,7 @@ export function createServices(deps: ServiceDeps) {
     clock,
     jobs,
     telegramUpdates,
-    imports: (importRunner = createImportRunner({ db, logger, batchSize: config.imports.batchSize, lookupRows: config.imports.lookupRows, publisher, clock })),
+    imports: (importRunner = createImportRunner({ db, sql: database.sql, logger, batchSize: config.imports.batchSize, lookupRows: config.imports.lookupRows, publisher, clock })),
     /** Large uploads: staged by the API (`staging`), recorded and queued (`accept`), run by a worker's job. */
     uploads: { staging: uploadStaging, accept: stagedImports.accept, sweep: stagedImports.sweep },
     /** Payday notifications: the outbox sweep re-queues what was claimed but never sent. */

@@ -11,9 +11,24 @@ import { seedFromSnapshot } from './pglite-snapshot.ts';
 
 export type Db = PrismaClient;
 
+/** A query on one connection, within the transaction it was handed out for. */
+export type SqlQuery = <R>(text: string, params?: unknown[]) => Promise<R[]>;
+
+/**
+ * Plain SQL beside Prisma, for statements with large parameters (a batch of an upload as one JSON text): Prisma
+ * serializes every parameter to JSON and parses it back before the driver sees it, which cost more CPU than the
+ * statements themselves. Everything else goes through Prisma.
+ */
+export interface SqlAccess {
+  query: SqlQuery;
+  /** Runs `work` in one transaction on one connection: committed when it returns, rolled back when it throws. */
+  transaction<T>(work: (query: SqlQuery) => Promise<T>): Promise<T>;
+}
+
 export interface Database {
   kind: 'postgres' | 'pglite';
   prisma: PrismaClient;
+  sql: SqlAccess;
   /** Applies pending migrations (by default those in prisma/migrations); returns the names it applied. */
   migrate(migrations?: MigrationFile[]): Promise<string[]>;
   /** Names of migrations the database still lacks (readiness). */
@@ -33,6 +48,9 @@ export interface Database {
 // Session-level advisory lock on one dedicated connection per process: shared while a process runs, taken
 // exclusively (with `pg_try_…`) only by a process that checks whether it is alone. Distinct from the migration lock.
 const PRESENCE_LOCK_KEY = 72707370;
+
+/** A statement of a plain-SQL transaction that runs longer than this (2 minutes) fails it. */
+const SQL_STATEMENT_TIMEOUT_MS = 120_000;
 
 export async function openDatabase(config: Config['database']): Promise<Database> {
   return config.kind === 'postgres' ? openPostgres(config.url) : openPglite(config.dataDir);
@@ -58,9 +76,31 @@ async function openPostgres(url: string): Promise<Database> {
       client.release();
     }
   };
+  const sqlAccess: SqlAccess = {
+    query: async <R>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as R[],
+    async transaction(work) {
+      const client = await pool.connect();
+      let unusable = false;
+      try {
+        await client.query('BEGIN');
+        // As Prisma's interactive transactions were bounded: no batch holds its locks for ever.
+        await client.query(`SET LOCAL statement_timeout = ${SQL_STATEMENT_TIMEOUT_MS}`);
+        const result = await work(async <R>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[]);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => (unusable = true));
+        throw error;
+      } finally {
+        // A connection whose transaction could not be ended is closed, not handed to the next user.
+        client.release(unusable);
+      }
+    },
+  };
   return {
     kind: 'postgres',
     prisma,
+    sql: sqlAccess,
     migrate: (migrations) => withClient((sql) => applyMigrations(sql, migrations)),
     pending: () => withClient((sql) => pendingMigrations(sql)),
     ping: async () => void (await pool.query('SELECT 1')),
@@ -134,6 +174,11 @@ export async function databaseFromPglite(client: PGlite): Promise<Database> {
   return {
     kind: 'pglite',
     prisma,
+    // PGlite has one connection: a transaction holds it, and every other query (Prisma's too) waits for its end.
+    sql: {
+      query: async <R>(text: string, params?: unknown[]) => (await client.query<R>(text, params)).rows,
+      transaction: (work) => client.transaction((tx) => work(async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows)),
+    },
     migrate: (migrations) => applyMigrations(sql, migrations),
     pending: () => pendingMigrations(sql),
     ping: async () => void (await client.query('SELECT 1')),

@@ -1,5 +1,5 @@
 import type { TSchema } from 'typebox';
-import type { Db } from '../db/database.ts';
+import type { Db, SqlAccess, SqlQuery } from '../db/database.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import { ImportKind } from '../db/generated/enums.ts';
 import type { Logger } from '../logger.ts';
@@ -60,7 +60,7 @@ export interface RawShortcut {
    */
   version: number;
   /** The stored rows whose raw hash is one of `hashes`, by hash; one indexed query. */
-  findStored(db: Db, hashes: string[]): Promise<Map<string, StoredRaw>>;
+  findStored(sql: SqlAccess, hashes: string[]): Promise<Map<string, StoredRaw>>;
 }
 
 /** Stored warnings as `$queryRaw` returns a JSON column (parsed or, depending on the driver, as text). */
@@ -68,10 +68,6 @@ export function storedWarnings(value: unknown): StoredWarning[] {
   const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
   return Array.isArray(parsed) ? (parsed as StoredWarning[]) : [];
 }
-
-/** Warnings as they are stored beside a row: JSON text, or null for none (most rows). */
-export const warningsColumn = (raw: RawStamp | undefined): string | null =>
-  raw && raw.warnings.length > 0 ? JSON.stringify(raw.warnings) : null;
 
 export type RowOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -90,6 +86,8 @@ export interface NewPayslip {
 
 export interface ImportContext {
   db: Db;
+  /** Plain SQL, for the statements of a kind whose batches carry large parameters (payslips). */
+  sql: SqlAccess;
   logger: Logger;
   /** The time of the upload, from the injected clock: dismissals and notifications are judged against it. */
   now: Date;
@@ -185,6 +183,14 @@ export function inBatchTransaction<T>(db: Db, kind: ImportKind, work: (tx: Tx) =
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${UPLOAD_LOCK_CLASS}::int4, ${KIND_LOCKS[kind]}::int4)`;
     return work(tx);
   }, BATCH_TRANSACTION);
+}
+
+/** `inBatchTransaction` in plain SQL (see `SqlAccess`): the same lock, the same guarantees. */
+export function inSqlBatchTransaction<T>(sql: SqlAccess, kind: ImportKind, work: (query: SqlQuery) => Promise<T>): Promise<T> {
+  return sql.transaction(async (query) => {
+    await query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [UPLOAD_LOCK_CLASS, KIND_LOCKS[kind]]);
+    return work(query);
+  });
 }
 
 /** Splits rows into new / changed / unchanged by comparing fingerprints with what is stored. */

@@ -1,6 +1,6 @@
 import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
-import type { Db } from '../db/database.ts';
+import type { Db, SqlAccess } from '../db/database.ts';
 import { ImportStatus, type ImportKind } from '../db/generated/enums.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { safeError, type Logger } from '../logger.ts';
@@ -49,6 +49,7 @@ export interface ImportSummary extends ImportProgress {
 
 export interface ImportRunnerDeps {
   db: Db;
+  sql: SqlAccess;
   logger: Logger;
   batchSize: number;
   /**
@@ -208,7 +209,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     claim?: RunClaim,
   ): Promise<ImportSummary> {
     const log = logger.child({ import: definition.kind });
-    const ctx: ImportContext = { db, logger: log, now, importRunId: importRun.id, newPayslips: new Map() };
+    const ctx: ImportContext = { db, sql: deps.sql, logger: log, now, importRunId: importRun.id, newPayslips: new Map() };
     const errors = new CappedRows(MAX_REPORTED_ERRORS);
     const warnings = new CappedRows(MAX_REPORTED_WARNINGS);
     const counts = { created: 0, updated: 0, unchanged: 0 };
@@ -313,7 +314,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       const entries = pending;
       pending = [];
       const hashes = entries.flatMap((p) => (p.hash === undefined ? [] : [p.hash]));
-      const stored = hashes.length > 0 ? shortcut!.findStored(db, hashes) : Promise.resolve(new Map<string, StoredRaw>());
+      const stored = hashes.length > 0 ? shortcut!.findStored(deps.sql, hashes) : Promise.resolve(new Map<string, StoredRaw>());
       // Awaited in `settle`; until then a failure must not be an unhandled rejection.
       stored.catch(() => undefined);
       return { entries, stored };

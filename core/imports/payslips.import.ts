@@ -1,10 +1,9 @@
 import Type, { type Static } from 'typebox';
-import { Prisma } from '../db/generated/client.ts';
 import { ImportKind, PayslipKind, PayslipSection } from '../db/generated/enums.ts';
 import { uuidv7 } from '../util/ids.ts';
 import {
-  classify, field, type ImportDefinition, inBatchTransaction, type Indexed, optionalId, organizationIds, rememberNewPayslip, requiredText,
-  type RowError, RowFieldError, type StoredRaw, storedWarnings, warningsColumn,
+  classify, field, type ImportDefinition, inSqlBatchTransaction, type Indexed, optionalId, type RawStamp, rememberNewPayslip, requiredText,
+  type RowError, RowFieldError, type StoredRaw, storedWarnings,
 } from './import-definition.ts';
 import { optionalText, toKopecks, toPeriod, toQuantity } from './normalize.ts';
 import { jsonFingerprint } from './raw-hash.ts';
@@ -128,15 +127,17 @@ function payslipsJson(rows: Writable[]): string {
     total_paid: value.totalPaid,
     source_hash: value.sourceHash,
     raw_hash: raw?.hash ?? null,
-    raw_warnings: raw && raw.warnings.length > 0 ? raw.warnings : null,
+    raw_warnings: warningsOf(raw),
   })));
 }
 
+/** Warnings as stored beside a row (a JSON array), or null for none (most rows). */
+const warningsOf = (raw: RawStamp | undefined) => (raw && raw.warnings.length > 0 ? raw.warnings : null);
+
 /** The columns of `payslipsJson`'s records, as `json_to_recordset` reads them. */
-const PAYSLIP_RECORD = Prisma.raw(
+const PAYSLIP_RECORD =
   'id uuid, employee_id uuid, organization_id uuid, period text, kind text, department_name text, position text, debt_start bigint, ' +
-    'debt_end bigint, total_accrued bigint, total_withheld bigint, total_paid bigint, source_hash text, raw_hash text, raw_warnings jsonb',
-);
+  'debt_end bigint, total_accrued bigint, total_withheld bigint, total_paid bigint, source_hash text, raw_hash text, raw_warnings jsonb';
 
 /**
  * Every line of the batch's payslips as one JSON array of records, for `json_to_recordset`: a single text parameter
@@ -209,27 +210,30 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
 
   rawShortcut: {
     version: PAYSLIP_NORMALIZATION_VERSION,
-    async findStored(db, hashes) {
-      const rows = await db.$queryRaw<{ rawHash: string; employeeId: string; period: string; kind: PayslipKind; rawWarnings: unknown }[]>`
+    async findStored(sql, hashes) {
+      const rows = await sql.query<{ rawHash: string; employeeId: string; period: string; kind: PayslipKind; rawWarnings: unknown }>(`
         SELECT p.raw_hash AS "rawHash", e.external_id AS "employeeId", p.period, p.kind::text AS kind, p.raw_warnings AS "rawWarnings"
         FROM payslips p JOIN employees e ON e.id = p.employee_id
-        WHERE p.raw_hash = ANY(${hashes}::text[])`;
+        WHERE p.raw_hash = ANY($1::text[])`, [hashes]);
       return new Map(rows.map((r): [string, StoredRaw] => [r.rawHash, { key: keyOf(r.employeeId, r.period, r.kind), warnings: storedWarnings(r.rawWarnings) }]));
     },
   },
 
-  // Set-based SQL: each statement carries the whole batch as typed arrays through unnest, so that Node builds a
-  // dozen arrays per batch instead of Prisma building and serializing one multi-row INSERT per table.
-  writeBatch: (rows, ctx) => inBatchTransaction(ctx.db, ImportKind.PAYSLIPS, async (tx) => {
+  // Set-based SQL: each statement carries the whole batch as one JSON text read by json_to_recordset, in plain SQL
+  // (see `SqlAccess`): Node builds one string per statement, and neither Prisma nor the driver looks at each value.
+  writeBatch: (rows, ctx) => inSqlBatchTransaction(ctx.sql, ImportKind.PAYSLIPS, async (query) => {
     const errors: RowError[] = [];
     const employeeExternalIds = [...new Set(rows.map((r) => r.value.employeeExternalId))];
     const employees = new Map(
-      (await tx.$queryRaw<StoredEmployee[]>`
+      (await query<StoredEmployee>(`
         SELECT e.id, e.external_id AS "externalId", e.organization_id AS "organizationId", e.position, d.name AS "departmentName"
         FROM employees e LEFT JOIN departments d ON d.id = e.department_id
-        WHERE e.external_id = ANY(${employeeExternalIds}::text[])`).map((e) => [e.externalId, e]),
+        WHERE e.external_id = ANY($1::text[])`, [employeeExternalIds])).map((e) => [e.externalId, e]),
     );
-    const organizations = await organizationIds(tx, rows.flatMap((r) => (r.value.organizationExternalId ? [r.value.organizationExternalId] : [])));
+    const organizationExternalIds = [...new Set(rows.flatMap((r) => (r.value.organizationExternalId ? [r.value.organizationExternalId] : [])))];
+    const organizations = new Map(organizationExternalIds.length === 0 ? [] : (await query<{ id: string; externalId: string }>(
+      'SELECT id, external_id AS "externalId" FROM organizations WHERE external_id = ANY($1::text[])', [organizationExternalIds],
+    )).map((o) => [o.externalId, o.id]));
 
     const resolved = rows.flatMap((r) => {
       const employee = employees.get(r.value.employeeExternalId);
@@ -252,58 +256,58 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
 
     // Conditions the (employee, period, kind) index answers (a join on unnest was planned as a scan of every stored
     // payslip per batch); the exact keys are matched below.
-    const existing = await tx.$queryRaw<{ id: string; employeeId: string; period: string; kind: string; sourceHash: string; rawHash: string | null }[]>`
+    const existing = await query<{ id: string; employeeId: string; period: string; kind: string; sourceHash: string; rawHash: string | null }>(`
       SELECT p.id, p.employee_id AS "employeeId", p.period, p.kind::text AS kind, p.source_hash AS "sourceHash", p.raw_hash AS "rawHash"
       FROM payslips p
-      WHERE p.employee_id = ANY(${[...new Set(resolved.map((r) => r.value.employee.id))]}::uuid[])
-        AND p.period = ANY(${[...new Set(resolved.map((r) => r.value.period))]}::text[]::bpchar[])`;
+      WHERE p.employee_id = ANY($1::uuid[]) AND p.period = ANY($2::text[]::bpchar[])`,
+    [[...new Set(resolved.map((r) => r.value.employee.id))], [...new Set(resolved.map((r) => r.value.period))]]);
     const stored = new Map(existing.map((p) => [keyOf(p.employeeId, p.period, p.kind as PayslipKind), p]));
     const split = classify(resolved, (v) => keyOf(v.employee.id, v.period, v.kind), stored);
     // Unchanged by fingerprint but not by raw hash: stored before raw hashes, under an older normalization version,
-    // or sent with another key order. Its raw hash is written so that the next identical upload skips it.
+    // or sent with other spacing or key order. Its raw hash is written so that the next identical upload skips it.
     const rehashed = split.unchanged.flatMap((r) => {
       const current = stored.get(keyOf(r.value.employee.id, r.value.period, r.value.kind))!;
-      return r.raw && current.rawHash !== r.raw.hash ? [{ id: current.id, raw: r.raw }] : [];
+      return r.raw && current.rawHash !== r.raw.hash ? [{ id: current.id, raw_hash: r.raw.hash, raw_warnings: warningsOf(r.raw) }] : [];
     });
     if (rehashed.length > 0) {
-      await tx.$executeRaw`
-        UPDATE payslips AS p SET raw_hash = u.raw_hash, raw_warnings = u.raw_warnings::jsonb
-        FROM unnest(${rehashed.map((r) => r.id)}::uuid[], ${rehashed.map((r) => r.raw.hash)}::text[], ${rehashed.map((r) => warningsColumn(r.raw))}::text[])
-          AS u(id, raw_hash, raw_warnings)
-        WHERE p.id = u.id`;
+      await query(`
+        UPDATE payslips AS p SET raw_hash = u.raw_hash, raw_warnings = u.raw_warnings
+        FROM json_to_recordset($1::json) AS u(id uuid, raw_hash text, raw_warnings jsonb)
+        WHERE p.id = u.id`, [JSON.stringify(rehashed)]);
     }
     if (split.created.length + split.updated.length === 0) return { outcomes: split.outcomes, errors };
 
     const created: Writable[] = split.created.map((r) => ({ id: uuidv7(), value: r.value, raw: r.raw }));
     const updated: Writable[] = split.updated.map((u) => ({ id: u.id, value: u.row.value, raw: u.row.raw }));
-    const now = ctx.now;
+    const now = ctx.now.toISOString();
     if (created.length > 0) {
-      await tx.$executeRaw`
+      await query(`
         INSERT INTO payslips (id, employee_id, organization_id, period, kind, department_name, position, debt_start, debt_end,
                               total_accrued, total_withheld, total_paid, source_hash, raw_hash, raw_warnings, created_by_import_id,
                               published_at, updated_at)
         SELECT u.id, u.employee_id, u.organization_id, u.period, u.kind::"PayslipKind", u.department_name, u.position, u.debt_start,
                u.debt_end, u.total_accrued, u.total_withheld, u.total_paid, u.source_hash, u.raw_hash, u.raw_warnings,
-               ${ctx.importRunId}::uuid, ${now}::timestamptz, ${now}::timestamptz
-        FROM json_to_recordset(${payslipsJson(created)}::json) AS u(${PAYSLIP_RECORD})`;
+               $2::uuid, $3::timestamptz, $3::timestamptz
+        FROM json_to_recordset($1::json) AS u(${PAYSLIP_RECORD})`, [payslipsJson(created), ctx.importRunId, now]);
     }
     if (updated.length > 0) {
-      await tx.$executeRaw`
+      await query(`
         UPDATE payslips AS p
         SET organization_id = u.organization_id, department_name = u.department_name, position = u.position,
             debt_start = u.debt_start, debt_end = u.debt_end, total_accrued = u.total_accrued, total_withheld = u.total_withheld,
             total_paid = u.total_paid, source_hash = u.source_hash, raw_hash = u.raw_hash, raw_warnings = u.raw_warnings,
-            updated_at = ${now}::timestamptz
-        FROM json_to_recordset(${payslipsJson(updated)}::json) AS u(${PAYSLIP_RECORD})
-        WHERE p.id = u.id`;
+            updated_at = $2::timestamptz
+        FROM json_to_recordset($1::json) AS u(${PAYSLIP_RECORD})
+        WHERE p.id = u.id`, [payslipsJson(updated), now]);
       // A corrected payslip replaces its lines whole: no stale line survives.
-      await tx.$executeRaw`DELETE FROM payslip_lines WHERE payslip_id = ANY(${updated.map((r) => r.id)}::uuid[])`;
+      await query('DELETE FROM payslip_lines WHERE payslip_id = ANY($1::uuid[])', [updated.map((r) => r.id)]);
     }
-    await tx.$executeRaw`
+    await query(`
       INSERT INTO payslip_lines (payslip_id, line_no, section, code, name, note, days, hours, amount)
       SELECT u.payslip_id, u.line_no, u.section::"PayslipSection", u.code, u.name, u.note, u.days, u.hours, u.amount
-      FROM json_to_recordset(${linesJson([...created, ...updated])}::json)
-        AS u(payslip_id uuid, line_no int4, section text, code text, name text, note text, days numeric, hours numeric, amount bigint)`;
+      FROM json_to_recordset($1::json)
+        AS u(payslip_id uuid, line_no int4, section text, code text, name text, note text, days numeric, hours numeric, amount bigint)`,
+    [linesJson([...created, ...updated])]);
     // Announced when the whole upload has finished; a batch that fails to commit fails the upload before that.
     for (const { id, value } of created) rememberNewPayslip(ctx, { id, employeeId: value.employee.id, period: value.period, kind: value.kind });
     return { outcomes: split.outcomes, errors };

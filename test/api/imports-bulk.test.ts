@@ -171,7 +171,7 @@ describe.each(DB_KINDS)('set-based upload writes on %s', (kind) => {
     await upload('payslips', [payslip('emp-2', '2026-10')]); // already stored: not new, not announced
     const announced: string[][] = [];
     const runner = createImportRunner({
-      db: t.testDb.database.prisma, logger: createLogger({ level: 'silent' }), batchSize: 2, clock,
+      db: t.testDb.database.prisma, sql: t.testDb.database.sql, logger: createLogger({ level: 'silent' }), batchSize: 2, clock,
       publisher: { payslipsCreated: async (ids) => (announced.push(ids), ids.length) },
     });
     const summary = await runner.run(IMPORTS.payslips, [
