@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { ImportKind } from '../db/generated/enums.ts';
 
 /**
@@ -11,16 +11,18 @@ import type { ImportKind } from '../db/generated/enums.ts';
 export function rawHash(kind: ImportKind, version: number, json: string | Buffer): string {
   const prefix = `${kind}:${version}\n`;
   if (typeof json === 'string') return hash('sha256', prefix + json, 'base64url');
+  const length = prefix.length + json.length;
+  // A row too large for the scratch buffer (rows are a few KB; an upload may hold a freak one) is hashed in parts,
+  // so that the buffer never grows and keeps no memory after it.
+  if (length > scratch.length) return createHash('sha256').update(prefix).update(json).digest('base64url');
   // One-shot hashing of prefix and bytes together, through a buffer reused from row to row: rows are hashed by the
   // hundred thousand, and a fresh buffer (or Hash object) for each one is most of what they would cost.
-  const length = prefix.length + json.length;
-  if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, 2 * scratch.length));
   scratch.write(prefix, 0, 'latin1');
   json.copy(scratch, prefix.length);
   return hash('sha256', scratch.subarray(0, length), 'base64url');
 }
 
-let scratch = Buffer.allocUnsafe(64 * 1024);
+const scratch = Buffer.allocUnsafe(64 * 1024);
 
 /**
  * `fingerprint` (util/ids.ts) for a value holding no BigInt: the same bytes, without a replacer function called for

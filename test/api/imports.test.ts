@@ -340,6 +340,10 @@ describe.each(DB_KINDS)('uploads on %s', (kind) => {
   describe('refuses bad requests with {code, message} and writes nothing', () => {
     const cases: [string, () => Promise<{ statusCode: number; json(): { code: string; message: string } }>, number, string][] = [
       ['malformed JSON', () => t.request({ method: 'POST', url: '/api/v1/imports/employees', token: t.tokens.import, body: '{"items": [' }), 400, 'MALFORMED_JSON'],
+      ['an item after the last', () => t.request({ method: 'POST', url: '/api/v1/imports/employees', token: t.tokens.import, body: `{"items": [${JSON.stringify(employee(1))},]}` }), 400, 'MALFORMED_JSON'],
+      // The envelope of an upload is read from its bytes; it refuses what every other JSON body is refused for.
+      ['a poisoned item', () => t.request({ method: 'POST', url: '/api/v1/imports/employees', token: t.tokens.import, body: `{"items": [${JSON.stringify(employee(1)).replace('{', '{"__proto__": {"x": 1},')}]}` }), 400, 'MALFORMED_JSON'],
+      ['a poisoned item, escaped', () => t.request({ method: 'POST', url: '/api/v1/imports/employees', token: t.tokens.import, body: `{"items": [{"constructor": {"\\u0070rototype": {}}}]}` }), 400, 'MALFORMED_JSON'],
       ['items not an array', () => t.request({ method: 'POST', url: '/api/v1/imports/employees', token: t.tokens.import, body: { items: 'abc' } }), 400, 'VALIDATION_FAILED'],
       ['body not an object', () => t.request({ method: 'POST', url: '/api/v1/imports/employees', token: t.tokens.import, body: [employee(1)] }), 400, 'VALIDATION_FAILED'],
       ['wrong content type', () => t.request({ method: 'POST', url: '/api/v1/imports/employees', token: t.tokens.import, body: 'x', headers: { 'content-type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE'],

@@ -40,8 +40,17 @@ describe('scanEnvelope', () => {
       '{"items": [{"__proto__": {"x": 1}}]}', '{"items": [{"\\u005f_proto__": 1}]}', '{"__proto__": 1, "items": []}',
       '{"items": [{"constructor": {"prototype": {}}}]}', '{"constructor": {"prototype": 1}, "items": []}',
       `{"items": [${'['.repeat(300)}${']'.repeat(300)}]}`,
+      // Only space, tab, CR and LF are JSON whitespace; a BOM only at the very start; no escaped forms of the keys.
+      '{"items": [1]}\v', '\u00a0{"items": [1]}', '{"items":\u2028[1]}', '{"items": [1]}\ufeff', ' \ufeff{"items": [1]}',
+      '{"items": [{"\\u0063onstructor": {"\\u0070rototype": 1}}]}', '{"items": [{"__pro\\u0074o__": 1}]}',
+      '{"items": [Infinity]}', '{"items": [0x1]}', '{"items": [1e400x]}',
     ];
     for (const text of refused) expect(scanEnvelope(Buffer.from(text)), text).toBeNull();
+    // Numbers JSON allows, however odd; invalid UTF-8 inside a string is read as the usual parser reads it (U+FFFD).
+    expect(itemsOf('{"items": [-0, 1E+2, 1e400, 0.5e-7]}')).toEqual([-0, 100, Infinity, 0.5e-7]);
+    const invalidUtf8 = Buffer.concat([Buffer.from('{"items": ["a'), Buffer.from([0xff, 0xc0, 0xaf, 0xed, 0xa0, 0x80]), Buffer.from('"]}')]);
+    const scanned = scanEnvelope(invalidUtf8)!;
+    expect(JSON.parse(scanned.raw.toString('utf8', scanned.starts[0], scanned.ends[0]))).toEqual((JSON.parse(invalidUtf8.toString('utf8')) as { items: unknown[] }).items[0]);
     // A key merely named so is fine where the usual parser takes it.
     expect(itemsOf('{"items": [{"constructor": {"a": 1}, "prototype": 2}]}')).toEqual([{ constructor: { a: 1 }, prototype: 2 }]);
   });
@@ -84,5 +93,17 @@ describe('scanEnvelope', () => {
     // Enough bodies of each kind are accepted for the check to mean something.
     expect(wholeAccepted).toBeGreaterThan(2000);
     expect(accepted).toBeGreaterThan(300);
+  });
+});
+
+describe('rawHash', () => {
+  it('hashes a row the same from its bytes, small or larger than the scratch buffer, as from its text', async () => {
+    const { rawHash } = await import('../../core/imports/raw-hash.ts');
+    for (const size of [10, 64 * 1024 - 20, 64 * 1024, 200 * 1024]) {
+      const text = JSON.stringify({ s: 'я'.repeat(size / 2) });
+      expect(rawHash('PAYSLIPS', 3, Buffer.from(text))).toBe(rawHash('PAYSLIPS', 3, text));
+    }
+    expect(rawHash('PAYSLIPS', 3, '{}')).not.toBe(rawHash('PAYSLIPS', 4, '{}'));
+    expect(rawHash('PAYSLIPS', 3, '{}')).not.toBe(rawHash('EMPLOYEES', 3, '{}'));
   });
 });
