@@ -4,7 +4,7 @@ import { CabinetState, ImportKind } from '../db/generated/enums.ts';
 import { fingerprint, uuidv7 } from '../util/ids.ts';
 import {
   classify, dateText, field, type ImportDefinition, inBatchTransaction, type NoContactEmployee, optionalField, optionalId,
-  organizationIds, requiredText, type RowError,
+  organizationIds, type RawStamp, requiredText, type RowError, type StoredRaw, storedWarnings,
 } from './import-definition.ts';
 import { normalizeEmail, normalizePhone, optionalText, toDate } from './normalize.ts';
 import { Id, OptionalDate, OptionalId, OptionalText } from './row-types.ts';
@@ -52,8 +52,19 @@ interface PreparedEmployee {
   sourceHash: string;
 }
 
+/**
+ * The version of what `prepare` makes of an employee row (see `RawShortcut.version`): bump it with any change to the
+ * row schema, `prepare` or the normalizers it calls (phone, e-mail, dates).
+ */
+export const EMPLOYEE_NORMALIZATION_VERSION = 1;
+
+/** Warnings as stored beside a row: JSON text (cast to jsonb by the statement), or null for none (most rows). */
+const warningsText = (raw: RawStamp | undefined): string | null => (raw && raw.warnings.length > 0 ? JSON.stringify(raw.warnings) : null);
+
+type Resolved = PreparedEmployee & { organizationId: string; departmentId: string | null };
+
 /** A batch's employees as one array per column. */
-function columns(rows: { id: string; value: PreparedEmployee & { organizationId: string; departmentId: string | null }; state: CabinetState | null }[]) {
+function columns(rows: { id: string; value: Resolved; state: CabinetState | null; raw: RawStamp | undefined }[]) {
   return {
     id: rows.map((r) => r.id),
     externalId: rows.map((r) => r.value.externalId),
@@ -70,6 +81,8 @@ function columns(rows: { id: string; value: PreparedEmployee & { organizationId:
     dismissedAt: rows.map((r) => dateText(r.value.dismissedAt)),
     state: rows.map((r) => r.state as string | null),
     sourceHash: rows.map((r) => r.value.sourceHash),
+    rawHash: rows.map((r) => r.raw?.hash ?? null),
+    rawWarnings: rows.map((r) => warningsText(r.raw)),
   };
 }
 
@@ -103,6 +116,22 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
   uploadKey: (v) => v.externalId,
   uploadKeyField: 'id',
 
+  rawShortcut: {
+    version: EMPLOYEE_NORMALIZATION_VERSION,
+    async findStored(sql, hashes, now) {
+      const rows = await sql.query<{ rawHash: string; externalId: string; rawWarnings: unknown; noContact: boolean; dismissedAt: string | null }>(`
+        SELECT raw_hash AS "rawHash", external_id AS "externalId", raw_warnings AS "rawWarnings",
+               (phone IS NULL AND email IS NULL) AS "noContact", dismissed_at::text AS "dismissedAt"
+        FROM employees WHERE raw_hash = ANY($1::text[])`, [hashes]);
+      return new Map(rows.map((r): [string, StoredRaw] => [r.rawHash, {
+        key: r.externalId,
+        warnings: storedWarnings(r.rawWarnings),
+        // As `keepForFinish` judges a prepared row: no contact, and not dismissed as of the upload.
+        keep: r.noContact && !isDismissed(r.dismissedAt === null ? null : new Date(`${r.dismissedAt}T00:00:00Z`), now),
+      }]));
+    },
+  },
+
   writeBatch: (rows, { db, now }) => inBatchTransaction(db, ImportKind.EMPLOYEES, async (tx) => {
     const errors: RowError[] = [];
     const organizations = await organizationIds(tx, rows.map((r) => r.value.organizationExternalId));
@@ -133,15 +162,28 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
         }
         departmentId = department.id;
       }
-      return [{ row: r.row, value: { ...r.value, organizationId, departmentId } }];
+      return [{ row: r.row, value: { ...r.value, organizationId, departmentId }, raw: r.raw }];
     });
     if (resolved.length === 0) return { outcomes: new Map(), errors };
 
-    const existing = await tx.$queryRaw<{ id: string; externalId: string; sourceHash: string; cabinetState: CabinetState }[]>`
-      SELECT id, external_id AS "externalId", source_hash AS "sourceHash", cabinet_state::text AS "cabinetState"
+    const existing = await tx.$queryRaw<{ id: string; externalId: string; sourceHash: string; rawHash: string | null; cabinetState: CabinetState }[]>`
+      SELECT id, external_id AS "externalId", source_hash AS "sourceHash", raw_hash AS "rawHash", cabinet_state::text AS "cabinetState"
       FROM employees WHERE external_id = ANY(${resolved.map((r) => r.value.externalId)}::text[])`;
     const stored = new Map(existing.map((e) => [e.externalId, e]));
     const split = classify(resolved, (v) => v.externalId, stored);
+    // Unchanged by fingerprint but not by raw hash (stored before raw hashes, under an older normalization version,
+    // or sent with other spacing): its raw hash is written so that the next identical upload skips it.
+    const rehashed = split.unchanged.flatMap((r) => {
+      const current = stored.get(r.value.externalId)!;
+      return r.raw && current.rawHash !== r.raw.hash ? [{ id: current.id, raw: r.raw }] : [];
+    });
+    if (rehashed.length > 0) {
+      await tx.$executeRaw`
+        UPDATE employees AS e SET raw_hash = u.raw_hash, raw_warnings = u.raw_warnings::jsonb
+        FROM unnest(${rehashed.map((r) => r.id)}::uuid[], ${rehashed.map((r) => r.raw.hash)}::text[], ${rehashed.map((r) => warningsText(r.raw))}::text[])
+          AS u(id, raw_hash, raw_warnings)
+        WHERE e.id = u.id`;
+    }
 
     // Dismissal takes the cabinet away at once; a cancelled dismissal brings the employee back unpublished,
     // so that the admin decides again instead of access silently reappearing.
@@ -152,19 +194,20 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
     };
 
     if (split.created.length > 0) {
-      const c = columns(split.created.map((r) => ({ id: uuidv7(), value: r.value, state: stateFor(r.value) })));
+      const c = columns(split.created.map((r) => ({ id: uuidv7(), value: r.value, state: stateFor(r.value), raw: r.raw })));
       await tx.$executeRaw`
         INSERT INTO employees (id, external_id, personnel_number, last_name, first_name, middle_name, position, organization_id,
-                               department_id, phone, email, hired_at, dismissed_at, cabinet_state, source_hash, updated_at)
+                               department_id, phone, email, hired_at, dismissed_at, cabinet_state, source_hash, raw_hash, raw_warnings,
+                               updated_at)
         SELECT u.id, u.external_id, u.personnel_number, u.last_name, u.first_name, u.middle_name, u.position, u.organization_id,
                u.department_id, u.phone, u.email, u.hired_at, u.dismissed_at, u.cabinet_state::"CabinetState", u.source_hash,
-               ${now}::timestamptz
+               u.raw_hash, u.raw_warnings::jsonb, ${now}::timestamptz
         FROM unnest(${c.id}::uuid[], ${c.externalId}::text[], ${c.personnelNumber}::text[], ${c.lastName}::text[],
                     ${c.firstName}::text[], ${c.middleName}::text[], ${c.position}::text[], ${c.organizationId}::uuid[],
                     ${c.departmentId}::uuid[], ${c.phone}::text[], ${c.email}::text[], ${c.hiredAt}::date[], ${c.dismissedAt}::date[],
-                    ${c.state}::text[], ${c.sourceHash}::text[])
+                    ${c.state}::text[], ${c.sourceHash}::text[], ${c.rawHash}::text[], ${c.rawWarnings}::text[])
           AS u(id, external_id, personnel_number, last_name, first_name, middle_name, position, organization_id, department_id,
-               phone, email, hired_at, dismissed_at, cabinet_state, source_hash)`;
+               phone, email, hired_at, dismissed_at, cabinet_state, source_hash, raw_hash, raw_warnings)`;
     }
     const disabled: string[] = [];
     if (split.updated.length > 0) {
@@ -172,7 +215,7 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
         const previous = stored.get(row.value.externalId)!.cabinetState;
         const state = stateFor(row.value, previous);
         if (state === CabinetState.DISABLED && previous !== CabinetState.DISABLED) disabled.push(id);
-        return { id, value: row.value, state };
+        return { id, value: row.value, state, raw: row.raw };
       });
       const c = columns(changes);
       // A null state keeps the stored one (PUBLISHED, INVITED, ACTIVE stay as they are).
@@ -182,13 +225,13 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
             position = u.position, organization_id = u.organization_id, department_id = u.department_id, phone = u.phone,
             email = u.email, hired_at = u.hired_at, dismissed_at = u.dismissed_at,
             cabinet_state = COALESCE(u.cabinet_state::"CabinetState", e.cabinet_state), source_hash = u.source_hash,
-            updated_at = ${now}::timestamptz
+            raw_hash = u.raw_hash, raw_warnings = u.raw_warnings::jsonb, updated_at = ${now}::timestamptz
         FROM unnest(${c.id}::uuid[], ${c.personnelNumber}::text[], ${c.lastName}::text[], ${c.firstName}::text[],
                     ${c.middleName}::text[], ${c.position}::text[], ${c.organizationId}::uuid[], ${c.departmentId}::uuid[],
                     ${c.phone}::text[], ${c.email}::text[], ${c.hiredAt}::date[], ${c.dismissedAt}::date[], ${c.state}::text[],
-                    ${c.sourceHash}::text[])
+                    ${c.sourceHash}::text[], ${c.rawHash}::text[], ${c.rawWarnings}::text[])
           AS u(id, personnel_number, last_name, first_name, middle_name, position, organization_id, department_id, phone, email,
-               hired_at, dismissed_at, cabinet_state, source_hash)
+               hired_at, dismissed_at, cabinet_state, source_hash, raw_hash, raw_warnings)
         WHERE e.id = u.id`;
     }
     // Pending codes and invitations of a dismissed employee must not open anything later.
@@ -199,11 +242,11 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
   // Only employees that may end up without any contact are kept for the noContacts list.
   keepForFinish: (v, { now }) => !v.phone && !v.email && !isDismissed(v.dismissedAt, now),
 
-  async finish(candidates, { db }) {
-    if (candidates.length === 0) return { noContacts: [] };
+  async finish(candidates, { db }, skippedKeys) {
+    if (candidates.length + skippedKeys.length === 0) return { noContacts: [] };
     const scope = await loadScope(db);
     const employees = await db.employee.findMany({
-      where: { externalId: { in: candidates.map((r) => r.value.externalId) } },
+      where: { externalId: { in: [...candidates.map((r) => r.value.externalId), ...skippedKeys] } },
       select: { externalId: true, personnelNumber: true, lastName: true, firstName: true, middleName: true, organizationId: true, departmentId: true },
       orderBy: [{ lastName: 'asc' }, { firstName: 'asc' }],
     });

@@ -45,12 +45,15 @@ export interface StoredRaw {
   /** Its upload key (as `uploadKey` would give): a later row with the same key is still a duplicate. */
   key: string;
   warnings: StoredWarning[];
+  /** For a kind with `finish`: the row is one `finish` needs (as `keepForFinish` would say); its key goes there. */
+  keep?: boolean;
 }
 
 /**
  * Lets an uploaded row that is byte for byte one already stored (the same JSON text, same `version`) skip
  * validation, normalization, fingerprinting and every write: it is reported unchanged, with the warnings stored
- * with it. Only for kinds without `checkUpload` or `finish` (a skipped row reaches neither).
+ * with it. Not for kinds with `checkUpload` (a skipped row is not prepared); for a kind with `finish`, `findStored`
+ * says which stored rows `finish` needs (`StoredRaw.keep`), and `finish` gets their keys.
  */
 export interface RawShortcut {
   /**
@@ -59,8 +62,8 @@ export interface RawShortcut {
    * gets the new hash written.
    */
   version: number;
-  /** The stored rows whose raw hash is one of `hashes`, by hash; one indexed query. */
-  findStored(sql: SqlAccess, hashes: string[]): Promise<Map<string, StoredRaw>>;
+  /** The stored rows whose raw hash is one of `hashes`, by hash; one indexed query. `now`: the upload's time. */
+  findStored(sql: SqlAccess, hashes: string[], now: Date): Promise<Map<string, StoredRaw>>;
 }
 
 /** Stored warnings as `$queryRaw` returns a JSON column (parsed or, depending on the driver, as text). */
@@ -153,8 +156,11 @@ export interface ImportDefinition<Row, Prepared> {
   writeBatch(rows: Indexed<Prepared>[], ctx: ImportContext): Promise<BatchResult>;
   /** Which written rows `finish` needs (all of them when absent); the others are not kept while the upload runs. */
   keepForFinish?(value: Prepared, ctx: ImportContext): boolean;
-  /** After every batch is written, with the written rows `keepForFinish` kept. */
-  finish?(written: Indexed<Prepared>[], ctx: ImportContext): Promise<{ noContacts?: NoContactEmployee[] }>;
+  /**
+   * After every batch is written, with the written rows `keepForFinish` kept, and the keys of the rows skipped as
+   * unchanged that it needs (see `RawShortcut`).
+   */
+  finish?(written: Indexed<Prepared>[], ctx: ImportContext, skippedKeys: string[]): Promise<{ noContacts?: NoContactEmployee[] }>;
 }
 
 /** Interactive transactions default to 5 s; a batch of a thousand payslips may need longer on a busy server. */

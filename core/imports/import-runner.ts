@@ -217,6 +217,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     const wholeUpload = definition.checkUpload !== undefined;
     const gathered: Indexed<Prepared>[] = [];
     const kept: Indexed<Prepared>[] = [];
+    const keptSkipped: string[] = [];
     let batch: Indexed<Prepared>[] = [];
     let seen = 0;
     let processed = 0;
@@ -299,14 +300,16 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       }
       keys.add(stored.key);
       counts.unchanged += 1;
+      if (definition.finish && stored.keep) keptSkipped.push(stored.key);
     };
 
     // With a raw shortcut, rows are hashed as they arrive and looked up a batch at a time (one indexed query); only
     // rows not found take the full path, in upload order. A batch's lookup runs while the next batch is read and
     // hashed (and while a batch is being written): an unchanged upload does not wait for each query in turn. A row
     // written by batch N that batch N+1 repeats is missed by N+1's lookup and refused as a duplicate either way.
-    // A skipped row reaches neither `checkUpload` nor `finish`: a kind with either always takes the full path.
-    const shortcut = wholeUpload || definition.finish ? undefined : definition.rawShortcut;
+    // A skipped row is not prepared: a kind with `checkUpload` always takes the full path. `finish` gets the keys
+    // of the skipped rows it needs.
+    const shortcut = wholeUpload ? undefined : definition.rawShortcut;
     type Looked = { entries: { entry: SourceEntry; hash: string | undefined }[]; stored: Promise<Map<string, StoredRaw>> };
     let pending: Looked['entries'] = [];
     let looking: Looked | undefined;
@@ -314,7 +317,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       const entries = pending;
       pending = [];
       const hashes = entries.flatMap((p) => (p.hash === undefined ? [] : [p.hash]));
-      const stored = hashes.length > 0 ? shortcut!.findStored(deps.sql, hashes) : Promise.resolve(new Map<string, StoredRaw>());
+      const stored = hashes.length > 0 ? shortcut!.findStored(deps.sql, hashes, now) : Promise.resolve(new Map<string, StoredRaw>());
       // Awaited in `settle`; until then a failure must not be an unhandled rejection.
       stored.catch(() => undefined);
       return { entries, stored };
@@ -366,7 +369,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
         for (let i = 0; i < accepted.length; i += batchSize) await write(accepted.slice(i, i + batchSize));
       }
 
-      const extra = definition.finish ? await definition.finish(kept, ctx) : {};
+      const extra = definition.finish ? await definition.finish(kept, ctx, keptSkipped) : {};
       if (ctx.newPayslips.size > 0 && deps.publisher) {
         const announced = await deps.publisher.payslipsCreated([...ctx.newPayslips.values()].map((p) => p.id));
         log.info({ importId: importRun.id, announced }, 'new payslips announced');

@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ImportDefinition } from '../../core/imports/import-definition.ts';
+import { EMPLOYEE_NORMALIZATION_VERSION, employeesImport, type EmployeeRow } from '../../core/imports/employees.import.ts';
 import { scanEnvelope } from '../../core/imports/json-envelope.ts';
 import { envelopeSource, ndjsonSource, type RowSource } from '../../core/imports/row-source.ts';
 import { PAYSLIP_NORMALIZATION_VERSION, payslipsImport, type PayslipRow } from '../../core/imports/payslips.import.ts';
 import { generateHrData } from '../../prisma/seed/hr-generator.ts';
-import { payslip, stateSnapshot } from '../fixtures/hr-rows.ts';
+import { department, employee, organization, payslip, stateSnapshot } from '../fixtures/hr-rows.ts';
+import { createTestClock } from '../helpers/test-clock.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 import { DB_KINDS } from '../helpers/test-database.ts';
 
@@ -189,5 +191,78 @@ describe.each(DB_KINDS)('unchanged rows skipped by their raw hash on %s', (kind)
     const after = counted(PAYSLIP_NORMALIZATION_VERSION + 1);
     expect(await run(after, rows())).toMatchObject({ unchanged: 10 });
     expect(after.prepared).toBe(0);
+  });
+});
+
+describe.each(DB_KINDS)('unchanged employees skipped by their raw hash on %s', (kind) => {
+  let t: TestApp;
+  const clock = createTestClock('2026-11-30T09:00:00.000Z');
+  beforeAll(async () => {
+    t = await createTestApp(kind, { env: { IMPORT_BATCH_SIZE: '2', IMPORT_LOOKUP_ROWS: '8' }, clock });
+  });
+  afterAll(async () => t?.close());
+  beforeEach(async () => {
+    await t.reset();
+    clock.set('2026-11-30T09:00:00.000Z');
+  });
+
+  const upload = (name: string, items: unknown[]) =>
+    t.request({ method: 'POST', url: `/api/v1/imports/${name}`, token: t.tokens.import, body: { items } });
+  function counted(version = EMPLOYEE_NORMALIZATION_VERSION) {
+    const definition: ImportDefinition<EmployeeRow, unknown> & { prepared: number } = {
+      ...(employeesImport as ImportDefinition<EmployeeRow, unknown>),
+      rawShortcut: { ...employeesImport.rawShortcut!, version },
+      prepared: 0,
+      prepare(row, warn) {
+        definition.prepared += 1;
+        return employeesImport.prepare(row, warn);
+      },
+    };
+    return definition;
+  }
+  const run = (definition: ImportDefinition<EmployeeRow, unknown>, items: unknown[]) =>
+    t.container.services.imports.run(definition as ImportDefinition<unknown, unknown>, items, {});
+  const listed = (summary: { noContacts: { employeeId: string }[] }) => summary.noContacts.map((e) => e.employeeId).sort();
+
+  it('skips unchanged employees without preparing them and lists those without contacts as the full path does, as of the upload', async () => {
+    await upload('organizations', [organization()]);
+    await upload('departments', [department()]);
+    const rows = [
+      employee(1),
+      employee(2, { phone: null, email: null }),
+      employee(3, { phone: 'не телефон', email: null }), // a warning, and no contact left
+      employee(4, { phone: null, email: null, dismissedAt: '2026-12-15' }), // no contact, dismissed in two weeks
+      employee(5),
+    ];
+    const first = (await upload('employees', rows)).json();
+    expect(first).toMatchObject({ created: 5, rejected: 0 });
+    expect(listed(first)).toEqual(['emp-2', 'emp-3', 'emp-4']);
+    const before = await stateSnapshot(t.testDb.database.prisma);
+
+    const again = counted();
+    const same = await run(again, rows);
+    expect(again.prepared).toBe(0);
+    expect(same).toMatchObject({ unchanged: 5, created: 0, updated: 0, rejected: 0 });
+    expect(listed(same)).toEqual(['emp-2', 'emp-3', 'emp-4']);
+    expect(problems(same.warnings)).toEqual(problems(first.warnings));
+    expect(await stateSnapshot(t.testDb.database.prisma)).toEqual(before);
+
+    // A changed row takes the full path; the others are still skipped.
+    const changed = counted();
+    const edited = [employee(1, { position: 'Главный бухгалтер' }), ...rows.slice(1)];
+    expect(await run(changed, edited)).toMatchObject({ updated: 1, unchanged: 4, rejected: 0 });
+    expect(changed.prepared).toBe(1);
+
+    // Past the dismissal date, the skipped rows are judged as of the new upload, exactly as the full path judges them.
+    clock.set('2026-12-16T09:00:00.000Z');
+    const skipped = counted();
+    const later = await run(skipped, edited);
+    expect(skipped.prepared).toBe(0);
+    expect(listed(later)).toEqual(['emp-2', 'emp-3']);
+    const full = counted(EMPLOYEE_NORMALIZATION_VERSION + 1);
+    const fullPath = await run(full, edited);
+    expect(full.prepared).toBe(5);
+    expect(listed(fullPath)).toEqual(listed(later));
+    expect(fullPath).toMatchObject({ unchanged: 5, rejected: 0 });
   });
 });
