@@ -124,7 +124,7 @@ export function importRoutes(fastify: FastifyInstance, options: { asyncThreshold
         return localizeSummary(progress!, request);
       }
       const rows = body instanceof NdjsonBody
-        ? ndjsonSource(body.stream, { contentLength: body.bytes, maxLineBytes: body.maxLineBytes })
+        ? ndjsonSource(body.stream, { contentLength: body.bytes, maxLineBytes: body.maxLineBytes, fromClient: true })
         : body instanceof JsonEnvelope ? envelopeSource(body.items) : (body as { items: unknown[] }).items;
       const summary = await request.services.imports.run(definition, rows, actor);
       return localizeSummary(summary, request);

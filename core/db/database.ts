@@ -23,7 +23,21 @@ export interface SqlAccess {
   query: SqlQuery;
   /** Runs `work` in one transaction on one connection: committed when it returns, rolled back when it throws. */
   transaction<T>(work: (query: SqlQuery) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only (absent on PGlite, whose one connection makes it moot): takes an advisory lock on a connection
+   * of its own, outside the pool, and holds it until `release` (or until the process dies and the connection with
+   * it). While another session holds it, `whileWaiting` runs between attempts (every LOCK_RETRY_MS); what it
+   * throws ends the wait.
+   */
+  holdLock?(key: readonly [number, number], whileWaiting: () => Promise<void>): Promise<HeldLock>;
 }
+
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+/** How often a wait for a held lock tries again (and lets the waiter renew its lease). */
+const LOCK_RETRY_MS = 250;
 
 export interface Database {
   kind: 'postgres' | 'pglite';
@@ -78,6 +92,26 @@ async function openPostgres(url: string): Promise<Database> {
   };
   const sqlAccess: SqlAccess = {
     query: async <R>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as R[],
+    async holdLock(key, whileWaiting) {
+      // Not from the pool: uploads waiting for a lock must never take the connections the holder needs to write.
+      const client = new pgModule.Client({ connectionString: url, application_name: 'kabinet-upload-lock' });
+      client.on('error', () => {});
+      await client.connect();
+      try {
+        for (;;) {
+          const [row] = (await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS got', [key[0], key[1]])).rows;
+          if (row?.got) break;
+          await whileWaiting();
+          await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+        }
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      // Ending the session releases the lock, whatever state the connection is in.
+      let released: Promise<void> | undefined;
+      return { release: () => (released ??= client.end().catch(() => undefined)) };
+    },
     async transaction(work) {
       const client = await pool.connect();
       let unusable = false;

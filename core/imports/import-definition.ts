@@ -91,6 +91,11 @@ export interface ImportContext {
   db: Db;
   /** Plain SQL, for the statements of a kind whose batches carry large parameters (payslips). */
   sql: SqlAccess;
+  /**
+   * The upload holds its kind's lock itself (`ImportDefinition.parallelBatches`), on a connection of its own: its
+   * batches do not take it, and may be written two at a time.
+   */
+  holdsKindLock?: boolean;
   logger: Logger;
   /** The time of the upload, from the injected clock: dismissals and notifications are judged against it. */
   now: Date;
@@ -152,6 +157,13 @@ export interface ImportDefinition<Row, Prepared> {
   checkUpload?(rows: Indexed<Prepared>[], ctx: ImportContext): Promise<RowError[]>;
   /** See `RawShortcut`; without it every row is prepared and compared by its fingerprint. */
   rawShortcut?: RawShortcut;
+  /**
+   * On PostgreSQL, an upload whose rows are all at hand (a JSON body, a staged upload; not an NDJSON request read
+   * as it is sent) takes its kind's lock for its whole run (before its first write) instead of each batch taking
+   * it, and writes two batches at a time: PostgreSQL's own work (indexes, foreign-key checks) is then spread over
+   * two connections. Batches of one upload never share a key, so they do not wait for each other.
+   */
+  parallelBatches?: boolean;
   /** Writes one batch; call `inBatchTransaction` so that lookups and writes happen under the kind's lock. */
   writeBatch(rows: Indexed<Prepared>[], ctx: ImportContext): Promise<BatchResult>;
   /** Which written rows `finish` needs (all of them when absent); the others are not kept while the upload runs. */
@@ -192,12 +204,15 @@ export function inBatchTransaction<T>(db: Db, kind: ImportKind, work: (tx: Tx) =
 }
 
 /** `inBatchTransaction` in plain SQL (see `SqlAccess`): the same lock, the same guarantees. */
-export function inSqlBatchTransaction<T>(sql: SqlAccess, kind: ImportKind, work: (query: SqlQuery) => Promise<T>): Promise<T> {
-  return sql.transaction(async (query) => {
-    await query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [UPLOAD_LOCK_CLASS, KIND_LOCKS[kind]]);
+export function inSqlBatchTransaction<T>(ctx: ImportContext, kind: ImportKind, work: (query: SqlQuery) => Promise<T>): Promise<T> {
+  return ctx.sql.transaction(async (query) => {
+    if (!ctx.holdsKindLock) await query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [UPLOAD_LOCK_CLASS, KIND_LOCKS[kind]]);
     return work(query);
   });
 }
+
+/** The advisory lock of a kind's uploads (the key `inBatchTransaction` takes). */
+export const kindLock = (kind: ImportKind) => [UPLOAD_LOCK_CLASS, KIND_LOCKS[kind]] as const;
 
 /** Splits rows into new / changed / unchanged by comparing fingerprints with what is stored. */
 export function classify<T extends { sourceHash: string }, K>(

@@ -1,12 +1,12 @@
 import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
-import type { Db, SqlAccess } from '../db/database.ts';
+import type { Db, HeldLock, SqlAccess } from '../db/database.ts';
 import { ImportStatus, type ImportKind } from '../db/generated/enums.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { safeError, type Logger } from '../logger.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { ImportContext, ImportDefinition, Indexed, NoContactEmployee, RowError, RowWarning, StoredRaw } from './import-definition.ts';
-import { RowFieldError } from './import-definition.ts';
+import { kindLock, RowFieldError } from './import-definition.ts';
 import { itemsSource, parseEntryJson, type RowSource, type SourceEntry } from './row-source.ts';
 import { FieldProblem } from './normalize.ts';
 import { rawHash } from './raw-hash.ts';
@@ -229,9 +229,15 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       errors.push(...problems);
       rejected += new Set(problems.map((p) => p.row)).size;
     };
-    const saveProgress = async () => {
-      reportedAt = processed;
-      await updateRun(importRun.id, claim, { processed, ...counts, rejected, ...(source.total === null ? { estimatedTotal: source.estimateTotal() } : {}) });
+    // Saves one after another, each with the counters as they are when it starts: two batches finishing together
+    // never store their progress out of order.
+    let saving: Promise<void> = Promise.resolve();
+    const saveProgress = () => {
+      saving = saving.then(() => {
+        reportedAt = processed;
+        return updateRun(importRun.id, claim, { processed, ...counts, rejected, ...(source.total === null ? { estimatedTotal: source.estimateTotal() } : {}) });
+      });
+      return saving;
     };
     const write = async (rows: Indexed<Prepared>[]) => {
       const result = await definition.writeBatch(rows, ctx);
@@ -246,18 +252,36 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       await saveProgress();
     };
 
-    // One batch is written while the next one is read and prepared: Node's CPU and the database work at the same
-    // time instead of taking turns. Batches still commit one after another, in upload order.
-    let writing: Promise<void> | undefined;
+    // A batch is written while the next one is read and prepared: Node's CPU and the database work at the same
+    // time instead of taking turns. Batches commit one after another, in upload order, each under the kind's lock;
+    // an upload of a kind with `parallelBatches` on PostgreSQL holds that lock itself, for its whole run, and has
+    // two batches written at a time.
+    const writes = new Set<Promise<void>>();
     let inFlight = false;
+    let held: HeldLock | undefined;
+    // Not while the rows come from a client as it sends them: a slow client would hold every other upload of the
+    // kind back for as long as it likes. Such an upload takes the lock batch by batch.
+    const holdLock = definition.parallelBatches && !source.fromClient ? deps.sql.holdLock : undefined;
     const startWrite = async (rows: Indexed<Prepared>[]) => {
-      if (writing) await writing;
+      if (holdLock && !held) {
+        // Waiting for another upload of the kind: a staged run keeps its lease meanwhile (or stops if it lost it).
+        held = await holdLock(kindLock(definition.kind), () => (claim ? updateRun(importRun.id, claim, {}) : Promise.resolve()));
+        ctx.holdsKindLock = true;
+      }
+      const limit = held ? 2 : 1;
+      while (writes.size >= limit) await Promise.race(writes);
       inFlight = true;
-      writing = write(rows).finally(() => {
-        inFlight = false;
+      const writing: Promise<void> = write(rows).finally(() => {
+        writes.delete(writing);
+        inFlight = writes.size > 0;
       });
+      writes.add(writing);
       // Handled here so that a failure waits, without an unhandled rejection, until the loop awaits it.
       writing.catch(() => undefined);
+    };
+    const allWritten = async () => {
+      await Promise.all(writes);
+      await saving;
     };
 
     const prepare = rowPreparer(definition, errors, warnings);
@@ -357,7 +381,9 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       if (looking) await settle(looking);
       if (batch.length > 0) await startWrite(batch);
       batch = [];
-      await writing;
+      await allWritten();
+      // Every batch is in: other uploads of the kind may go on while this one finishes.
+      await held?.release();
 
       if (wholeUpload) {
         const uploadErrors = await definition.checkUpload!(gathered, ctx);
@@ -388,8 +414,9 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       log.info({ importId: importRun.id, total: seen, ...counts, rejected, warnings: warnings.count }, 'import finished');
       return summary;
     } catch (error) {
-      // A batch may still be in flight when reading failed (the client went away): let it end before recording.
-      await writing?.catch(() => undefined);
+      // Batches may still be in flight when reading failed (the client went away): let them end before recording.
+      await Promise.allSettled(writes);
+      await saving.catch(() => undefined);
       // The run is another worker's now: it records the outcome, not this one.
       if (error instanceof LostClaimError) {
         log.warn({ importId: importRun.id }, 'upload taken over by another worker; this run stops');
@@ -404,6 +431,8 @@ export function createImportRunner(deps: ImportRunnerDeps) {
         if (!(e instanceof LostClaimError)) throw e;
       });
       throw error;
+    } finally {
+      await held?.release();
     }
   }
 

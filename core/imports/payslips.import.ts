@@ -221,7 +221,9 @@ export const payslipsImport: ImportDefinition<PayslipRow, PreparedPayslip> = {
 
   // Set-based SQL: each statement carries the whole batch as one JSON text read by json_to_recordset, in plain SQL
   // (see `SqlAccess`): Node builds one string per statement, and neither Prisma nor the driver looks at each value.
-  writeBatch: (rows, ctx) => inSqlBatchTransaction(ctx.sql, ImportKind.PAYSLIPS, async (query) => {
+  parallelBatches: true,
+
+  writeBatch: (rows, ctx) => inSqlBatchTransaction(ctx, ImportKind.PAYSLIPS, async (query) => {
     const errors: RowError[] = [];
     const employeeExternalIds = [...new Set(rows.map((r) => r.value.employeeExternalId))];
     const employees = new Map(

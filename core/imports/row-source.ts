@@ -20,6 +20,11 @@ export interface RowSource {
   total: number | null;
   /** While `total` is unknown: the rows to expect, judged from the bytes read so far; null when nothing tells. */
   estimateTotal(): number | null;
+  /**
+   * The rows arrive as a client sends them (an NDJSON request body read while it is written): how fast is up to
+   * the client. Such an upload never holds its kind's lock between batches (see `parallelBatches`).
+   */
+  fromClient?: boolean;
 }
 
 /** The items of a JSON envelope read from its bytes (json-envelope.ts): each is parsed only when it has to be. */
@@ -47,6 +52,8 @@ export interface NdjsonOptions {
   contentLength?: number | null;
   /** A longer line is reported as `line_too_long` and skipped without being held. */
   maxLineBytes: number;
+  /** The body is a request's, read as the client sends it (see `RowSource.fromClient`). */
+  fromClient?: boolean;
 }
 
 // The same poisoning patterns Fastify refuses in JSON bodies (secure-json-parse), escapes included.
@@ -168,6 +175,7 @@ export function ndjsonSource(body: AsyncIterable<Uint8Array | string>, options: 
   return {
     entries: entries(),
     total: null,
+    fromClient: options.fromClient ?? false,
     estimateTotal: () => {
       if (contentLength === null || consumedBytes === 0 || rows === 0) return null;
       if (consumedBytes >= contentLength) return rows;
