@@ -33,6 +33,8 @@ export interface SqlAccess {
 }
 
 export interface HeldLock {
+  /** The lock's connection broke: the lock is gone with it (PostgreSQL released it), whatever `release` says. */
+  readonly lost: boolean;
   release(): Promise<void>;
 }
 
@@ -95,7 +97,13 @@ async function openPostgres(url: string): Promise<Database> {
     async holdLock(key, whileWaiting) {
       // Not from the pool: uploads waiting for a lock must never take the connections the holder needs to write.
       const client = new pgModule.Client({ connectionString: url, application_name: 'kabinet-upload-lock' });
-      client.on('error', () => {});
+      let lost = false;
+      let released: Promise<void> | undefined;
+      const markLost = () => {
+        if (!released) lost = true;
+      };
+      client.on('error', markLost);
+      client.on('end', markLost);
       await client.connect();
       try {
         for (;;) {
@@ -109,8 +117,12 @@ async function openPostgres(url: string): Promise<Database> {
         throw error;
       }
       // Ending the session releases the lock, whatever state the connection is in.
-      let released: Promise<void> | undefined;
-      return { release: () => (released ??= client.end().catch(() => undefined)) };
+      return {
+        get lost() {
+          return lost;
+        },
+        release: () => (released ??= client.end().catch(() => undefined)),
+      };
     },
     async transaction(work) {
       const client = await pool.connect();

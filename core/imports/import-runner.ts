@@ -268,7 +268,12 @@ export function createImportRunner(deps: ImportRunnerDeps) {
         held = await holdLock(kindLock(definition.kind), () => (claim ? updateRun(importRun.id, claim, {}) : Promise.resolve()));
         ctx.holdsKindLock = true;
       }
-      const limit = held ? 2 : 1;
+      if (held?.lost && ctx.holdsKindLock) {
+        // The lock's connection broke, and the lock with it: back to a lock per batch, one batch at a time.
+        log.warn({ importId: importRun.id }, 'upload lock lost; batches take the lock one by one');
+        ctx.holdsKindLock = false;
+      }
+      const limit = ctx.holdsKindLock ? 2 : 1;
       while (writes.size >= limit) await Promise.race(writes);
       inFlight = true;
       const writing: Promise<void> = write(rows).finally(() => {

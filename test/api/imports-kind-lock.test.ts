@@ -104,6 +104,26 @@ describe('the payslips upload lock on PostgreSQL', () => {
     }
   });
 
+  it('an upload whose lock connection breaks goes on with a lock per batch, and stores every row', async () => {
+    const body = new PassThrough();
+    const done = t.container.services.imports.run(IMPORTS.payslips, ndjsonSource(body, { maxLineBytes: 1 << 20 }), {});
+    body.write(slips().slice(0, 6).map((r) => `${JSON.stringify(r)}\n`).join(''));
+    await waitUntil(async () => (await prisma().payslip.count()) >= 4);
+    expect(await lockHolders()).toBe(1n);
+    await prisma().$executeRaw`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kabinet-upload-lock' AND datname = current_database()`;
+    await waitUntil(async () => (await lockHolders()) === 0n);
+    // Another upload takes the lock now: the rest of this one must wait for it, batch by batch, not write beside it.
+    const other = await holdElsewhere();
+    const before = await prisma().payslip.count();
+    body.end(slips().slice(6).map((r) => `${JSON.stringify(r)}\n`).join(''));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await prisma().payslip.count()).toBe(before);
+    await other.end();
+    expect(await done).toMatchObject({ status: 'SUCCEEDED', created: 10, rejected: 0 });
+    expect(await prisma().payslip.count()).toBe(10);
+    expect(await lockHolders()).toBe(0n);
+  });
+
   it('two uploads of the same payslips at once: one waits for the other, both succeed, every payslip is stored once', async () => {
     const send = () => t.request({ method: 'POST', url: '/api/v1/imports/payslips', token: t.tokens.import, body: { items: slips() } });
     const [a, b] = await Promise.all([send(), send()]);
