@@ -119,10 +119,13 @@ export const employeesImport: ImportDefinition<EmployeeRow, PreparedEmployee> = 
   rawShortcut: {
     version: EMPLOYEE_NORMALIZATION_VERSION,
     async findStored(sql, hashes, now) {
+      // An employee whose department has since moved to another organization is not "unchanged": the full path
+      // refuses that row (other_organization), so it must get there.
       const rows = await sql.query<{ rawHash: string; externalId: string; rawWarnings: unknown; noContact: boolean; dismissedAt: string | null }>(`
-        SELECT raw_hash AS "rawHash", external_id AS "externalId", raw_warnings AS "rawWarnings",
-               (phone IS NULL AND email IS NULL) AS "noContact", dismissed_at::text AS "dismissedAt"
-        FROM employees WHERE raw_hash = ANY($1::text[])`, [hashes]);
+        SELECT e.raw_hash AS "rawHash", e.external_id AS "externalId", e.raw_warnings AS "rawWarnings",
+               (e.phone IS NULL AND e.email IS NULL) AS "noContact", to_char(e.dismissed_at, 'YYYY-MM-DD') AS "dismissedAt"
+        FROM employees e LEFT JOIN departments d ON d.id = e.department_id
+        WHERE e.raw_hash = ANY($1::text[]) AND (e.department_id IS NULL OR d.organization_id = e.organization_id)`, [hashes]);
       return new Map(rows.map((r): [string, StoredRaw] => [r.rawHash, {
         key: r.externalId,
         warnings: storedWarnings(r.rawWarnings),

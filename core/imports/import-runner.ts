@@ -257,6 +257,8 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     // an upload of a kind with `parallelBatches` on PostgreSQL holds that lock itself, for its whole run, and has
     // two batches written at a time.
     const writes = new Set<Promise<void>>();
+    /** The first batch that failed: the upload fails with it, whenever it is noticed. */
+    let writeFailure: { error: unknown } | undefined;
     let inFlight = false;
     let held: HeldLock | undefined;
     // Not while the rows come from a client as it sends them: a slow client would hold every other upload of the
@@ -275,17 +277,25 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       }
       const limit = ctx.holdsKindLock ? 2 : 1;
       while (writes.size >= limit) await Promise.race(writes);
+      // A batch that failed while nobody was waiting for it fails the upload here, before anything more is written.
+      if (writeFailure) throw writeFailure.error;
       inFlight = true;
-      const writing: Promise<void> = write(rows).finally(() => {
-        writes.delete(writing);
-        inFlight = writes.size > 0;
-      });
+      const writing: Promise<void> = write(rows)
+        .catch((error: unknown) => {
+          writeFailure ??= { error };
+          throw error;
+        })
+        .finally(() => {
+          writes.delete(writing);
+          inFlight = writes.size > 0;
+        });
       writes.add(writing);
       // Handled here so that a failure waits, without an unhandled rejection, until the loop awaits it.
       writing.catch(() => undefined);
     };
     const allWritten = async () => {
       await Promise.all(writes);
+      if (writeFailure) throw writeFailure.error;
       await saving;
     };
 
@@ -389,6 +399,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       await allWritten();
       // Every batch is in: other uploads of the kind may go on while this one finishes.
       await held?.release();
+      ctx.holdsKindLock = false;
 
       if (wholeUpload) {
         const uploadErrors = await definition.checkUpload!(gathered, ctx);

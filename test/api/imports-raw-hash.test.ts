@@ -265,4 +265,18 @@ describe.each(DB_KINDS)('unchanged employees skipped by their raw hash on %s', (
     expect(listed(fullPath)).toEqual(listed(later));
     expect(fullPath).toMatchObject({ unchanged: 5, rejected: 0 });
   });
+
+  it('an employee whose department has moved to another organization takes the full path, which refuses it as before', async () => {
+    await upload('organizations', [organization(), organization({ id: 'org-2', name: 'ООО «Лютик»', inn: '7736207543', kpp: '773601001' })]);
+    await upload('departments', [department(), department({ id: 'dep-2', name: 'Склад' })]);
+    const rows = [employee(1), employee(2, { departmentId: 'dep-2' })];
+    expect((await upload('employees', rows)).json()).toMatchObject({ created: 2, rejected: 0 });
+    expect((await upload('departments', [department({ organizationId: 'org-2' })])).json()).toMatchObject({ updated: 1, rejected: 0 });
+
+    const definition = counted();
+    const again = await run(definition, rows);
+    expect(definition.prepared).toBe(1);
+    expect(again).toMatchObject({ unchanged: 1, rejected: 1 });
+    expect(problems(again.errors)).toEqual([[0, 'departmentId', 'other_organization']]);
+  });
 });
