@@ -12,6 +12,20 @@ import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 import { DB_KINDS } from '../helpers/test-database.ts';
 
 type Row = { row: number; field: string | null; code: string };
+
+/** An import whose `prepare` calls are counted, its raw hashes made under `version`: run directly, by the runner. */
+function countingPrepare<R>(base: ImportDefinition<R, unknown>, version: number) {
+  const definition: ImportDefinition<R, unknown> & { prepared: number } = {
+    ...base,
+    rawShortcut: { ...base.rawShortcut!, version },
+    prepared: 0,
+    prepare(row, warn) {
+      definition.prepared += 1;
+      return base.prepare(row, warn);
+    },
+  };
+  return definition;
+}
 const problems = (list: Row[]) => list.map((p) => [p.row, p.field, p.code]);
 
 describe.each(DB_KINDS)('unchanged rows skipped by their raw hash on %s', (kind) => {
@@ -43,18 +57,7 @@ describe.each(DB_KINDS)('unchanged rows skipped by their raw hash on %s', (kind)
   }
 
   /** The payslips import with `prepare` counted (and, when given, another normalization version), run directly. */
-  function counted(version = PAYSLIP_NORMALIZATION_VERSION) {
-    const definition: ImportDefinition<PayslipRow, unknown> & { prepared: number } = {
-      ...(payslipsImport as ImportDefinition<PayslipRow, unknown>),
-      rawShortcut: { ...payslipsImport.rawShortcut!, version },
-      prepared: 0,
-      prepare(row, warn) {
-        definition.prepared += 1;
-        return payslipsImport.prepare(row, warn);
-      },
-    };
-    return definition;
-  }
+  const counted = (version = PAYSLIP_NORMALIZATION_VERSION) => countingPrepare(payslipsImport as ImportDefinition<PayslipRow, unknown>, version);
   const run = (definition: ImportDefinition<PayslipRow, unknown>, items: unknown[] | RowSource) =>
     t.container.services.imports.run(definition as ImportDefinition<unknown, unknown>, items, {});
   const rawHashes = async () =>
@@ -208,18 +211,7 @@ describe.each(DB_KINDS)('unchanged employees skipped by their raw hash on %s', (
 
   const upload = (name: string, items: unknown[]) =>
     t.request({ method: 'POST', url: `/api/v1/imports/${name}`, token: t.tokens.import, body: { items } });
-  function counted(version = EMPLOYEE_NORMALIZATION_VERSION) {
-    const definition: ImportDefinition<EmployeeRow, unknown> & { prepared: number } = {
-      ...(employeesImport as ImportDefinition<EmployeeRow, unknown>),
-      rawShortcut: { ...employeesImport.rawShortcut!, version },
-      prepared: 0,
-      prepare(row, warn) {
-        definition.prepared += 1;
-        return employeesImport.prepare(row, warn);
-      },
-    };
-    return definition;
-  }
+  const counted = (version = EMPLOYEE_NORMALIZATION_VERSION) => countingPrepare(employeesImport as ImportDefinition<EmployeeRow, unknown>, version);
   const run = (definition: ImportDefinition<EmployeeRow, unknown>, items: unknown[]) =>
     t.container.services.imports.run(definition as ImportDefinition<unknown, unknown>, items, {});
   const listed = (summary: { noContacts: { employeeId: string }[] }) => summary.noContacts.map((e) => e.employeeId).sort();
