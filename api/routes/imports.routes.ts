@@ -73,16 +73,18 @@ const DESCRIPTIONS: Record<(typeof IMPORT_NAMES)[number], string> = {
 // Row problems are reported per row, so the body schema below documents rows but validation checks only the
 // envelope: one bad row must not reject ten thousand good ones. An NDJSON body is read (and checked) row by row.
 function envelopeValidator() {
+  const tooMany = () => ({
+    error: Object.assign(new Error('too many items'), { validation: [{ instancePath: '/items', message: `must have at most ${MAX_ITEMS} items` }], validationContext: 'body' }),
+  });
   return (data: unknown) => {
     if (data instanceof NdjsonBody || data instanceof StagedUpload) return { value: data };
-    const items = data instanceof JsonEnvelope ? null : (data as { items?: unknown } | null)?.items;
-    if (!(data instanceof JsonEnvelope) && (data === null || typeof data !== 'object' || Array.isArray(data) || !Array.isArray(items))) {
+    // An envelope read from its bytes is one already; a body parsed whole is checked here.
+    if (data instanceof JsonEnvelope) return data.count > MAX_ITEMS ? tooMany() : { value: data };
+    const items = (data as { items?: unknown } | null)?.items;
+    if (data === null || typeof data !== 'object' || Array.isArray(data) || !Array.isArray(items)) {
       return { error: Object.assign(new Error('body must be an object with an "items" array'), { validation: [{ instancePath: '/items', message: 'must be array' }], validationContext: 'body' }) };
     }
-    if ((data instanceof JsonEnvelope ? data.count : (items as unknown[]).length) > MAX_ITEMS) {
-      return { error: Object.assign(new Error('too many items'), { validation: [{ instancePath: '/items', message: `must have at most ${MAX_ITEMS} items` }], validationContext: 'body' }) };
-    }
-    return { value: data };
+    return items.length > MAX_ITEMS ? tooMany() : { value: data };
   };
 }
 

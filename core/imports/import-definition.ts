@@ -191,6 +191,9 @@ const KIND_LOCKS: Record<ImportKind, number> = {
   [ImportKind.VACATIONS]: 5,
 };
 
+/** The advisory lock of a kind's uploads (the key `inBatchTransaction` takes). */
+export const kindLock = (kind: ImportKind) => [UPLOAD_LOCK_CLASS, KIND_LOCKS[kind]] as const;
+
 /**
  * Runs one batch in a transaction that first takes the kind's advisory lock, so that two uploads of the same rows
  * never both look up "not stored yet" and both insert (a unique violation, once a 500). Batches of one kind wait
@@ -198,7 +201,8 @@ const KIND_LOCKS: Record<ImportKind, number> = {
  */
 export function inBatchTransaction<T>(db: Db, kind: ImportKind, work: (tx: Tx) => Promise<T>): Promise<T> {
   return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${UPLOAD_LOCK_CLASS}::int4, ${KIND_LOCKS[kind]}::int4)`;
+    const [lockClass, lockKey] = kindLock(kind);
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${lockClass}::int4, ${lockKey}::int4)`;
     return work(tx);
   }, BATCH_TRANSACTION);
 }
@@ -206,13 +210,11 @@ export function inBatchTransaction<T>(db: Db, kind: ImportKind, work: (tx: Tx) =
 /** `inBatchTransaction` in plain SQL (see `SqlAccess`): the same lock, the same guarantees. */
 export function inSqlBatchTransaction<T>(ctx: ImportContext, kind: ImportKind, work: (query: SqlQuery) => Promise<T>): Promise<T> {
   return ctx.sql.transaction(async (query) => {
-    if (!ctx.holdsKindLock) await query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [UPLOAD_LOCK_CLASS, KIND_LOCKS[kind]]);
+    if (!ctx.holdsKindLock) await query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [...kindLock(kind)]);
     return work(query);
   });
 }
 
-/** The advisory lock of a kind's uploads (the key `inBatchTransaction` takes). */
-export const kindLock = (kind: ImportKind) => [UPLOAD_LOCK_CLASS, KIND_LOCKS[kind]] as const;
 
 /** Splits rows into new / changed / unchanged by comparing fingerprints with what is stored. */
 export function classify<T extends { sourceHash: string }, K>(

@@ -180,17 +180,13 @@ export function createStagedImports(deps: {
     const takenOver = before?.status === ImportStatus.RUNNING && record.kind === 'PAYSLIPS';
     const bodyBytes = Number(record.bodyBytes ?? 0);
     try {
-      if (record.bodyFormat === 'ndjson') {
-        const source = ndjsonSource(staging.read(importRunId, bodyBytes), { contentLength: bodyBytes, maxLineBytes });
-        await deps.runner().runClaimed(definition, source, actor, importRun, claimed.claim);
+      const rows = record.bodyFormat === 'ndjson'
+        ? ndjsonSource(staging.read(importRunId, bodyBytes), { contentLength: bodyBytes, maxLineBytes })
+        : await readEnvelope(importRunId, bodyBytes);
+      if (rows === null) await deps.runner().refuse(importRunId, claimed.claim, NOT_AN_ENVELOPE_FAILURE);
+      else {
+        await deps.runner().runClaimed(definition, rows, actor, importRun, claimed.claim);
         if (takenOver) await announceTakenOver(importRunId, log);
-      } else {
-        const items = await readEnvelope(importRunId, bodyBytes);
-        if (items === null) await deps.runner().refuse(importRunId, claimed.claim, NOT_AN_ENVELOPE_FAILURE);
-        else {
-          await deps.runner().runClaimed(definition, items, actor, importRun, claimed.claim);
-          if (takenOver) await announceTakenOver(importRunId, log);
-        }
       }
     } catch (error) {
       // The run is another worker's now; it deletes the body when done.

@@ -54,8 +54,8 @@ export interface ImportRunnerDeps {
   batchSize: number;
   /**
    * Rows whose raw hashes go in one lookup query at most, reached while rows are found unchanged. A query's cost is
-   * mostly its round trip and Prisma's handling of the parameter, not the index probes: 10,000 a query made an
-   * unchanged year 1.7x faster than 1,000.
+   * mostly its round trip and the handling of its parameter, not the index probes: 10,000 a query made an unchanged
+   * year 1.7x faster than 1,000.
    */
   lookupRows?: number;
   /** Announces new payslips once an upload has finished. */
@@ -255,11 +255,11 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     // A batch is written while the next one is read and prepared: Node's CPU and the database work at the same
     // time instead of taking turns. Batches commit one after another, in upload order, each under the kind's lock;
     // an upload of a kind with `parallelBatches` on PostgreSQL holds that lock itself, for its whole run, and has
-    // two batches written at a time.
+    // two batches written at a time (committing in either order: they never share a key).
     const writes = new Set<Promise<void>>();
     /** The first batch that failed: the upload fails with it, whenever it is noticed. */
     let writeFailure: { error: unknown } | undefined;
-    let inFlight = false;
+    const inFlight = () => writes.size > 0;
     let held: HeldLock | undefined;
     // Not while the rows come from a client as it sends them: a slow client would hold every other upload of the
     // kind back for as long as it likes. Such an upload takes the lock batch by batch.
@@ -279,16 +279,12 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       while (writes.size >= limit) await Promise.race(writes);
       // A batch that failed while nobody was waiting for it fails the upload here, before anything more is written.
       if (writeFailure) throw writeFailure.error;
-      inFlight = true;
       const writing: Promise<void> = write(rows)
         .catch((error: unknown) => {
           writeFailure ??= { error };
           throw error;
         })
-        .finally(() => {
-          writes.delete(writing);
-          inFlight = writes.size > 0;
-        });
+        .finally(() => writes.delete(writing));
       writes.add(writing);
       // Handled here so that a failure waits, without an unhandled rejection, until the loop awaits it.
       writing.catch(() => undefined);
@@ -304,7 +300,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     /** The full path: validation, normalization, fingerprint; the row joins the batch to write. */
     const take = async (entry: SourceEntry, hash?: string) => {
       // Preparing is synchronous: let the database's answers for the batch in flight be handled now and then.
-      if (inFlight && ++prepares % 32 === 0) await yieldToIo();
+      if (inFlight() && ++prepares % 32 === 0) await yieldToIo();
       const prepared = prepare(entry, hash);
       if (prepared === undefined) {
         rejected += 1;
@@ -323,7 +319,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
         const full = batch;
         batch = [];
         await startWrite(full);
-      } else if (!inFlight && processed - reportedAt >= batchSize) {
+      } else if (!inFlight() && processed - reportedAt >= batchSize) {
         // Rows refused before any write (a broken export) and unchanged rows skipped still show progress.
         await saveProgress();
       }
@@ -373,7 +369,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
         if (row) skip(entry.row, row);
         else await take(entry, hash);
       }
-      if (!inFlight && processed - reportedAt >= batchSize) await saveProgress();
+      if (!inFlight() && processed - reportedAt >= batchSize) await saveProgress();
     };
     const lookUpPending = async () => {
       const next = lookUp();

@@ -10,6 +10,8 @@ export interface EnvelopeItems {
   ends: number[];
 }
 
+type Spans = { starts: number[]; ends: number[] };
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
@@ -42,6 +44,8 @@ const NO = -1;
  * after it, or NO. Anything it cannot vouch for is NO, never a guess: the usual parser then has the last word.
  */
 class Scanner {
+  items: Spans | null = null;
+
   constructor(private readonly b: Buffer) {}
 
   ws(i: number): number {
@@ -117,14 +121,20 @@ class Scanner {
     return i + word.length;
   }
 
-  array(i: number, depth: number): number {
+  /** An array; with `spans`, where each of its elements is. */
+  array(i: number, depth: number, spans?: Spans): number {
     if (depth > MAX_DEPTH) return NO;
     const b = this.b;
     i = this.ws(i + 1);
     if (b[i] === CLOSE_ARRAY) return i + 1;
     for (;;) {
+      const start = i;
       i = this.value(i, depth);
       if (i === NO) return NO;
+      if (spans) {
+        spans.starts.push(start);
+        spans.ends.push(i);
+      }
       i = this.ws(i);
       if (b[i] === COMMA) i = this.ws(i + 1);
       else if (b[i] === CLOSE_ARRAY) return i + 1;
@@ -134,9 +144,10 @@ class Scanner {
 
   /**
    * An object. The keys the JSON body parser refuses (prototype poisoning: `__proto__` anywhere, `prototype` in the
-   * value of a `constructor`) make it NO, so that the body gets that parser's answer.
+   * value of a `constructor`) make it NO, so that the body gets that parser's answer. The body's own object (`top`)
+   * notes where the elements of its last `items` array are, in `items` (null when that `items` is no array).
    */
-  object(i: number, depth: number, constructorValue: boolean): number {
+  object(i: number, depth: number, constructorValue: boolean, top = false): number {
     if (depth > MAX_DEPTH) return NO;
     const b = this.b;
     i = this.ws(i + 1);
@@ -151,7 +162,11 @@ class Scanner {
       i = this.ws(i);
       if (b[i] !== COLON) return NO;
       i = this.ws(i + 1);
-      i = key === Key.Constructor && b[i] === OPEN_OBJECT ? this.object(i, depth + 1, true) : this.value(i, depth);
+      if (top && key === Key.Items) {
+        // As JSON.parse reads a repeated key: the last one counts.
+        this.items = b[i] === OPEN_ARRAY ? { starts: [], ends: [] } : null;
+        i = this.items ? this.array(i, depth + 1, this.items) : this.value(i, depth);
+      } else i = key === Key.Constructor && b[i] === OPEN_OBJECT ? this.object(i, depth + 1, true) : this.value(i, depth);
       if (i === NO) return NO;
       i = this.ws(i);
       if (b[i] === COMMA) i = this.ws(i + 1);
@@ -203,51 +218,9 @@ function keyOf(text: string): Key {
  */
 export function scanEnvelope(raw: Buffer): EnvelopeItems | null {
   const s = new Scanner(raw);
-  let i = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? 3 : 0;
-  i = s.ws(i);
-  if (raw[i] !== OPEN_OBJECT) return null;
-  let items: { starts: number[]; ends: number[] } | null = null;
-  i = s.ws(i + 1);
-  if (raw[i] === CLOSE_OBJECT) return null;
-  for (;;) {
-    if (raw[i] !== QUOTE) return null;
-    const keyStart = i;
-    i = s.string(i);
-    if (i === NO) return null;
-    const key = s.key(keyStart, i);
-    if (key === Key.Proto) return null;
-    i = s.ws(i);
-    if (raw[i] !== COLON) return null;
-    i = s.ws(i + 1);
-    if (key === Key.Items && raw[i] === OPEN_ARRAY) {
-      items = { starts: [], ends: [] };
-      i = s.ws(i + 1);
-      if (raw[i] === CLOSE_ARRAY) i += 1;
-      else {
-        for (;;) {
-          const start = i;
-          i = s.value(i, 2);
-          if (i === NO) return null;
-          items.starts.push(start);
-          items.ends.push(i);
-          i = s.ws(i);
-          if (raw[i] === COMMA) i = s.ws(i + 1);
-          else if (raw[i] === CLOSE_ARRAY) {
-            i += 1;
-            break;
-          } else return null;
-        }
-      }
-    } else {
-      if (key === Key.Items) items = null;
-      i = key === Key.Constructor && raw[i] === OPEN_OBJECT ? s.object(i, 2, true) : s.value(i, 1);
-      if (i === NO) return null;
-    }
-    i = s.ws(i);
-    if (raw[i] === COMMA) i = s.ws(i + 1);
-    else if (raw[i] === CLOSE_OBJECT) break;
-    else return null;
-  }
-  if (s.ws(i + 1) !== raw.length || items === null) return null;
-  return { raw, ...items };
+  const start = s.ws(raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? 3 : 0);
+  if (raw[start] !== OPEN_OBJECT) return null;
+  const end = s.object(start, 1, false, true);
+  if (end === NO || s.ws(end) !== raw.length || s.items === null) return null;
+  return { raw, ...s.items };
 }
