@@ -140,6 +140,8 @@ describe('a large upload staged by the API process and run by a worker process',
     expect(done.created + done.unchanged).toBe(lines.length);
     const prisma = t.testDb.database.prisma;
     expect(await prisma.payslip.count({ where: { period: { in: data.periods.slice(6) } } })).toBe(lines.length);
+    // The body is deleted once the outcome is recorded (never before it): just after SUCCEEDED, it may still be there.
+    await until(async () => (await chunks(accepted.importId)) === 0, 'the staged body deleted', next.output);
     expect(await chunks(accepted.importId)).toBe(0);
   }, 300_000);
 
@@ -160,6 +162,7 @@ describe('a large upload staged by the API process and run by a worker process',
     const worker = await startWorker({ QUEUE_PREFIX: `${PREFIX}-later` });
     await until(async () => (await reading(accepted.importId)).status === 'SUCCEEDED', 'the queued upload run by the sweep', worker.output, 90_000);
     expect(await reading(accepted.importId)).toMatchObject({ total: lines.length, created: lines.length, rejected: 0 });
+    await until(async () => (await chunks(accepted.importId)) === 0, 'the staged body deleted', worker.output);
     expect(await chunks(accepted.importId)).toBe(0);
   }, 180_000);
 });
